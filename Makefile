@@ -1,0 +1,31 @@
+# Nutmeg's whole developer interface. See README.md.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/nutmeg
+
+.PHONY: run test bench build deps vet fmt clean
+
+deps:
+	@.ci/deps.sh
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/nutmeg
+
+run: build
+	./$(BIN)
+
+vet:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+
+# Tests run in a private Xvfb + D-Bus session + unlocked keyring that
+# .ci/with-desktop.sh starts and always stops.
+test: deps vet
+	.ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m ./...
+
+bench: deps
+	.ci/with-desktop.sh $(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,132 @@
+// Package icon draws Nutmeg's tray and application icons in code from a small
+// state value, so the tray needs no image files and every state is testable.
+package icon
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+)
+
+// Level is what the icon's colour says about the power situation.
+type Level int
+
+const (
+	Normal      Level = iota // on mains (green)
+	OnBattery                // amber
+	LowBattery               // red
+	Unreachable              // grey with a cross: UPS or service cannot be reached
+)
+
+// State is everything the tray icon shows.
+type State struct {
+	Level Level
+	// Charge is 0..100, or negative when the UPS does not report it; an
+	// unknown charge is drawn as an empty, hatched-free outline, never as 0 %.
+	Charge   float64
+	Online   bool // mains present: draw the plug
+	Charging bool // draw the lightning bolt
+}
+
+var (
+	green = color.NRGBA{0x2e, 0xb8, 0x4f, 0xff}
+	amber = color.NRGBA{0xf2, 0xa1, 0x17, 0xff}
+	red   = color.NRGBA{0xe5, 0x33, 0x2a, 0xff}
+	grey  = color.NRGBA{0x9a, 0x9a, 0x9a, 0xff}
+	white = color.NRGBA{0xf7, 0xf7, 0xf7, 0xff}
+	dark  = color.NRGBA{0x20, 0x20, 0x20, 0xd0}
+	bolt  = color.NRGBA{0xff, 0xd5, 0x2e, 0xff}
+)
+
+func (l Level) colour() color.NRGBA {
+	switch l {
+	case OnBattery:
+		return amber
+	case LowBattery:
+		return red
+	case Unreachable:
+		return grey
+	}
+	return green
+}
+
+// Draw renders the tray icon for s at size×size pixels. Light strokes with a
+// dark halo keep it legible on both light and dark panels.
+func Draw(s State, size int) *image.RGBA {
+	cv := newCanvas(size)
+	px := 1 / float64(size)
+	// Stroke width: at least one pixel, a sixteenth of the icon above that.
+	w := math.Max(px*1.15, 1.0/16)
+	halo := math.Max(px*0.9, 1.0/40)
+
+	// Battery lying on its side, terminal nub on the right.
+	x0, y0, x1, y1 := 0.04, 0.24, 0.84, 0.76
+	body := ring(x0, y0, x1, y1, 0.08, w)
+	nub := roundRect(x1-px*0.2, 0.38, 0.96, 0.62, 0.03)
+	cv.fill(dark, grow(union(body, nub), halo))
+
+	if s.Charge >= 0 {
+		c := math.Min(s.Charge, 100) / 100
+		inset := w + math.Max(px, 0.03)
+		fx0, fx1 := x0+inset, x1-inset
+		fx := fx0 + (fx1-fx0)*c
+		if c > 0 && fx-fx0 < px {
+			fx = fx0 + px // any charge above zero shows at least one pixel
+		}
+		if fx > fx0 {
+			cv.fill(s.Level.colour(), roundRect(fx0, y0+inset, fx, y1-inset, 0.03))
+		}
+	}
+	cv.fill(white, union(body, nub))
+
+	switch {
+	case s.Level == Unreachable:
+		cross := union(segment(0.22, 0.30, 0.66, 0.70, w*1.5), segment(0.66, 0.30, 0.22, 0.70, w*1.5))
+		cv.fill(dark, grow(cross, halo))
+		cv.fill(red, cross)
+	case s.Charging:
+		b := polygon([2]float64{0.50, 0.14}, [2]float64{0.28, 0.54}, [2]float64{0.43, 0.54},
+			[2]float64{0.36, 0.88}, [2]float64{0.62, 0.44}, [2]float64{0.47, 0.44}, [2]float64{0.56, 0.14})
+		cv.fill(dark, grow(b, halo*1.2))
+		cv.fill(bolt, b)
+	case s.Online:
+		plug := union(
+			roundRect(0.32, 0.40, 0.56, 0.62, 0.04), // plug body
+			roundRect(0.56, 0.44, 0.70, 0.47, 0.0),  // prong
+			roundRect(0.56, 0.55, 0.70, 0.58, 0.0),  // prong
+			segment(0.16, 0.51, 0.33, 0.51, w*1.1),  // cable
+		)
+		cv.fill(dark, grow(plug, halo*1.2))
+		cv.fill(white, plug)
+	}
+	return cv.img
+}
+
+// App renders the application icon: a nutmeg-brown tile with a charged
+// battery and a lightning bolt.
+func App(size int) *image.RGBA {
+	cv := newCanvas(size)
+	cv.fill(color.NRGBA{0x8a, 0x4b, 0x2a, 0xff}, roundRect(0.03, 0.03, 0.97, 0.97, 0.2))
+	cv.fill(color.NRGBA{0x6e, 0x3a, 0x20, 0xff}, roundRect(0.03, 0.55, 0.97, 0.97, 0.2))
+	cv.fill(color.NRGBA{0x8a, 0x4b, 0x2a, 0xff}, roundRect(0.03, 0.50, 0.97, 0.62, 0))
+	cv.fill(color.NRGBA{0, 0, 0, 0x50}, roundRect(0.15, 0.32, 0.84, 0.74, 0.06))
+	cv.fill(white, ring(0.13, 0.29, 0.82, 0.71, 0.06, 0.045))
+	cv.fill(white, roundRect(0.81, 0.41, 0.89, 0.59, 0.02))
+	cv.fill(green, roundRect(0.20, 0.36, 0.62, 0.64, 0.025))
+	b := polygon([2]float64{0.55, 0.14}, [2]float64{0.33, 0.54}, [2]float64{0.49, 0.54},
+		[2]float64{0.42, 0.88}, [2]float64{0.70, 0.44}, [2]float64{0.54, 0.44}, [2]float64{0.63, 0.14})
+	cv.fill(color.NRGBA{0x30, 0x18, 0x08, 0xc0}, grow(b, 0.02))
+	cv.fill(bolt, b)
+	return cv.img
+}
+
+// PNG encodes img; encoding an in-memory RGBA cannot fail.
+func PNG(img image.Image) []byte {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}

@@ -1,0 +1,91 @@
+// Package nut holds Nutmeg's UPS settings: the fields of the NAS UPS service
+// screen (design.md §4), their defaults, validation and the settings file.
+package nut
+
+// SettingsVersion is the current settings file format. Load migrates older
+// versions forward.
+const SettingsVersion = 1
+
+// Modes and shutdown policies, as the NAS's API spells them (lower case).
+const (
+	ModePrimary   = "primary"
+	ModeSecondary = "secondary"
+
+	ShutdownLowBatt = "lowbatt" // "UPS reaches low battery"
+	ShutdownBatt    = "batt"    // "UPS goes on battery" (after shutdowntimer)
+)
+
+// TLS modes for SMTP.
+const (
+	TLSNone     = "none"
+	TLSStartTLS = "starttls"
+	TLSImplicit = "tls"
+)
+
+// Settings is everything Nutmeg needs to set up and run NUT for one UPS. JSON
+// keys follow the NAS's UPS API so its exports import directly. Secrets are
+// never serialised: they live in the keyring (see nut/secret); the json:"-"
+// fields carry them in memory only.
+type Settings struct {
+	Version int `json:"version"`
+
+	Identifier    string            `json:"identifier"`
+	Mode          string            `json:"mode"`
+	Driver        string            `json:"driver"`
+	Port          string            `json:"port"`
+	RemotePort    int               `json:"remoteport"`
+	RemoteHost    string            `json:"remotehost"`
+	DriverOptions map[string]string `json:"driver_options,omitempty"`
+
+	MonUser string `json:"monuser"`
+	MonPwd  string `json:"-"` // keyring: secret.MonitorPassword
+
+	ExtraUsers string `json:"extrausers"`
+
+	// RMonitor makes upsd listen on all interfaces. Remote secondaries then
+	// log in as RemoteUser (upsmon secondary rights) with RemotePwd, which is
+	// generated and kept in the keyring; never the primary's credentials.
+	RMonitor   bool   `json:"rmonitor"`
+	RemoteUser string `json:"remoteuser"`
+	RemotePwd  string `json:"-"` // keyring: secret.RemotePassword
+
+	Shutdown      string `json:"shutdown"`
+	ShutdownTimer int    `json:"shutdowntimer"`
+	ShutdownCmd   string `json:"shutdowncmd"`
+	PowerDown     bool   `json:"powerdown"`
+
+	EmailNotify bool     `json:"emailnotify"`
+	ToEmail     []string `json:"toemail"`
+	Subject     string   `json:"subject"`
+	// EmailEvents selects which events send mail (NUT's names: ONBATT, ...).
+	EmailEvents []string `json:"emailevents"`
+	SMTP        SMTP     `json:"smtp"`
+
+	NoCommWarnTime int    `json:"nocommwarntime"`
+	HostSync       int    `json:"hostsync"`
+	Description    string `json:"description"`
+	Options        string `json:"options"`     // extra ups.conf lines for this UPS's section
+	OptionsUPSD    string `json:"optionsupsd"` // extra upsd.conf lines
+
+	Postpone Postpone `json:"postpone"`
+
+	// Autostart starts the tray at login.
+	Autostart bool `json:"autostart"`
+}
+
+// SMTP is the outgoing mail server. The password is in the keyring.
+type SMTP struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	TLS      string `json:"tls"`
+	Username string `json:"username"`
+	From     string `json:"from"`
+	Password string `json:"-"` // keyring: secret.SMTPPassword
+}
+
+// Postpone bounds how the shutdown countdown may be put off from the tray.
+type Postpone struct {
+	Allowed bool `json:"allowed"`
+	Step    int  `json:"step"` // seconds added per postponement
+	Max     int  `json:"max"`  // postponements per countdown
+}
