@@ -1,0 +1,87 @@
+package service
+
+import (
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/client"
+)
+
+// The local API (design.md §2): a Unix socket, SocketName in the state
+// directory, mode 0660, speaking JSON lines. On connect the service sends one
+// Message{Type:"state"}; after that a "state" message on every change of
+// status, connection or countdown (and once a second while a countdown runs),
+// an "event" message per event, and a "reply" per request.
+const SocketName = "nutmeg.sock"
+
+// Message is one line from the service to a client.
+type Message struct {
+	Type  string `json:"type"` // "state", "event" or "reply"
+	State *State `json:"state,omitempty"`
+	Event *Event `json:"event,omitempty"`
+	Reply *Reply `json:"reply,omitempty"`
+}
+
+// State is everything a tray shows.
+type State struct {
+	UPS       string         `json:"ups"`       // identifier
+	Mode      string         `json:"mode"`      // primary | secondary
+	Shutdown  string         `json:"shutdown"`  // lowbatt | batt
+	Connected bool           `json:"connected"` // upsd reachable and data fresh
+	Status    *client.Status `json:"status"`    // last good poll; nil before the first
+	Countdown *Countdown     `json:"countdown"` // nil when no countdown runs
+	// Commands is the UPS's instant commands (LIST CMD), for the status window.
+	Commands []string `json:"commands,omitempty"`
+}
+
+// Countdown is the shutdown countdown exactly as the service will act on it.
+type Countdown struct {
+	Reason     string    `json:"reason"`      // event that started it: ONBATT, LOWBATT, ...
+	Started    time.Time `json:"started"`     //
+	ShutdownAt time.Time `json:"shutdown_at"` // when the machine goes down (SHUTDOWNCMD runs)
+	FSDAt      time.Time `json:"fsd_at"`      // when the service issues FSD (ShutdownAt minus upsmon's own delays)
+	Postponed  int       `json:"postponed"`   // postponements used so far
+	// CanPostpone is true when the settings allow another postponement and
+	// the battery is not low; PostponeStep is what one adds.
+	CanPostpone  bool `json:"can_postpone"`
+	PostponeStep int  `json:"postpone_step"` // seconds
+}
+
+// Event is one entry of the event log. Names are NUT's: ONLINE, ONBATT,
+// LOWBATT, FSD, COMMOK, COMMBAD, NOCOMM, REPLBATT, SHUTDOWN; plus Nutmeg's
+// COUNTDOWN (started), CANCELLED, POSTPONED.
+type Event struct {
+	Time    time.Time      `json:"time"`
+	Name    string         `json:"name"`
+	UPS     string         `json:"ups"`
+	Message string         `json:"message"`          // one readable sentence
+	Status  *client.Status `json:"status,omitempty"` // figures at the time
+}
+
+// Request is one line from a client. Op is "postpone", "shutdown-now",
+// "events" (Limit newest), "history" (Range "1h", "24h" or "7d") or
+// "command" (Name of an instant command).
+type Request struct {
+	ID    string `json:"id"`
+	Op    string `json:"op"`
+	Limit int    `json:"limit,omitempty"`
+	Range string `json:"range,omitempty"`
+	Name  string `json:"name,omitempty"`
+}
+
+// Reply answers the Request with the same ID.
+type Reply struct {
+	ID      string   `json:"id"`
+	OK      bool     `json:"ok"`
+	Reason  string   `json:"reason,omitempty"` // why not, in words
+	Events  []Event  `json:"events,omitempty"`
+	History []Sample `json:"history,omitempty"`
+}
+
+// Sample is one history point (once a minute; unknown values are null).
+type Sample struct {
+	Time         time.Time    `json:"time"`
+	Charge       client.Value `json:"charge"`
+	Runtime      client.Value `json:"runtime"`
+	Load         client.Value `json:"load"`
+	InputVoltage client.Value `json:"input_voltage"`
+}
