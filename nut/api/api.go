@@ -1,4 +1,6 @@
-package service
+// Package api is the service side's local API: the messages that travel as JSON
+// lines over a Unix socket between `nutmeg service` and the trays.
+package api
 
 import (
 	"time"
