@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/nutmeg
 
-.PHONY: run test bench build deps vet fmt clean
+.PHONY: run test bench build deps vet clean deb
 
 deps:
 	@.ci/deps.sh
@@ -29,3 +29,7 @@ bench: deps
 
 clean:
 	rm -rf bin
+
+# A .deb of the current tree (needs dpkg-deb).
+deb: build
+	packaging/deb/build.sh $(BIN) bin

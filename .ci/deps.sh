@@ -9,6 +9,8 @@ pkgs=(
 	xorg-dev libgl1-mesa-dev     # Fyne (cgo, GLFW)
 	gcc                          # cgo
 	xvfb dbus gnome-keyring      # headless display, session bus, keyring for tests
+	desktop-file-utils systemd   # packaging checks (desktop-file-validate, systemd-analyze)
+	dpkg                         # dpkg-deb for the .deb
 )
 
 if ! command -v go >/dev/null 2>&1; then
