@@ -1,0 +1,232 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	mail "github.com/wneessen/go-mail"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+)
+
+// DefaultTimeout bounds one connection to the mail server (dial, TLS, every
+// command), so a silent server cannot hold a send forever.
+const DefaultTimeout = 30 * time.Second
+
+// Config is what a Mailer needs.
+type Config struct {
+	// SMTP is the server. SMTP.Password is used for AUTH, and only when
+	// SMTP.Username is set.
+	SMTP nut.SMTP
+	// To receives every message.
+	To []string
+	// Subject is the subject template (%d, %h); "" means DefaultSubject.
+	Subject string
+	// Events are the event names that send mail (settings' emailevents).
+	Events []string
+	// UPS names the UPS in the test message.
+	UPS string
+	// Hostname is %h and the "Computer" line; "" means os.Hostname().
+	Hostname string
+	// Timeout bounds one connection; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// RootCAs replaces the system's roots when verifying the server's
+	// certificate. Tests only: production leaves it nil.
+	RootCAs *x509.CertPool
+}
+
+// FromSettings makes the Config that the settings describe; password is the
+// SMTP password from the keyring.
+func FromSettings(s nut.Settings, password string) Config {
+	smtp := s.SMTP
+	smtp.Password = password
+	return Config{
+		SMTP:    smtp,
+		To:      slices.Clone(s.ToEmail),
+		Subject: s.Subject,
+		Events:  slices.Clone(s.EmailEvents),
+		UPS:     s.Identifier,
+	}
+}
+
+// Mailer sends events as mail. It holds no connection: each Send dials,
+// sends one message to every recipient, and hangs up. Safe for concurrent use.
+type Mailer struct {
+	cfg    Config
+	port   int
+	events map[string]bool
+}
+
+// DefaultPort is the port used when the settings leave it 0: 25 for plain
+// SMTP, 587 for STARTTLS (submission), 465 for implicit TLS (SMTPS).
+func DefaultPort(tlsMode string) int {
+	switch tlsMode {
+	case nut.TLSStartTLS:
+		return 587
+	case nut.TLSImplicit:
+		return 465
+	}
+	return 25
+}
+
+// NewMailer checks cfg and makes a Mailer. Its errors name the field at fault.
+func NewMailer(cfg Config) (*Mailer, error) {
+	s := cfg.SMTP
+	if strings.TrimSpace(s.Host) == "" {
+		return nil, errors.New("smtp.host: required")
+	}
+	switch s.TLS {
+	case nut.TLSNone, nut.TLSStartTLS, nut.TLSImplicit:
+	case "":
+		cfg.SMTP.TLS = nut.TLSNone
+	default:
+		return nil, fmt.Errorf("smtp.tls: %q is not one of none, starttls, tls", s.TLS)
+	}
+	port := s.Port
+	if port == 0 {
+		port = DefaultPort(cfg.SMTP.TLS)
+	}
+	if port < 1 || port > 65535 {
+		return nil, fmt.Errorf("smtp.port: %d is not in 1-65535", s.Port)
+	}
+	if strings.TrimSpace(s.From) == "" {
+		return nil, errors.New("smtp.from: required")
+	}
+	if err := mail.NewMsg().From(s.From); err != nil {
+		return nil, fmt.Errorf("smtp.from: %q is not a mail address", s.From)
+	}
+	if len(cfg.To) == 0 {
+		return nil, errors.New("toemail: at least one address is required")
+	}
+	for _, to := range cfg.To {
+		if err := mail.NewMsg().To(to); err != nil {
+			return nil, fmt.Errorf("toemail: %q is not a mail address", to)
+		}
+	}
+	if cfg.Subject == "" {
+		cfg.Subject = DefaultSubject
+	}
+	if cfg.Hostname == "" {
+		cfg.Hostname, _ = os.Hostname()
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	cfg.To = slices.Clone(cfg.To)
+	m := &Mailer{cfg: cfg, port: port, events: map[string]bool{}}
+	for _, e := range cfg.Events {
+		m.events[strings.ToUpper(strings.TrimSpace(e))] = true
+	}
+	return m, nil
+}
+
+// Wants reports whether the event name is selected for mail.
+func (m *Mailer) Wants(name string) bool { return m.events[name] }
+
+// Server is "host:port (tls mode)" for messages; it never holds the password.
+func (m *Mailer) Server() string {
+	return net.JoinHostPort(m.cfg.SMTP.Host, strconv.Itoa(m.port)) + " (" + m.cfg.SMTP.TLS + ")"
+}
+
+// Send mails e to every recipient, whatever the selection (the Queue
+// filters). An error carries the server's reply, e.g. "554 5.7.1 relaying
+// denied", and never the password.
+func (m *Mailer) Send(ctx context.Context, e Event) error {
+	t := e.Time
+	if t.IsZero() {
+		t = time.Now()
+	}
+	title, body := TextOn(e, m.cfg.Hostname)
+	return m.send(ctx, t, title+"\n\n"+body)
+}
+
+// SendTest mails the test message of `nutmeg test-email` to every recipient.
+func (m *Mailer) SendTest(ctx context.Context) error {
+	body := testTitle + "\n\n" +
+		fill(testSentence, "host", m.cfg.Hostname, "ups", m.cfg.UPS) + "\n" +
+		fill(testDetails, "server", net.JoinHostPort(m.cfg.SMTP.Host, strconv.Itoa(m.port)), "tls", m.cfg.SMTP.TLS) + "\n"
+	return m.send(ctx, time.Now(), body)
+}
+
+func (m *Mailer) send(ctx context.Context, t time.Time, body string) error {
+	msg := mail.NewMsg()
+	if err := msg.From(m.cfg.SMTP.From); err != nil {
+		return fmt.Errorf("smtp.from: %w", err)
+	}
+	if err := msg.To(m.cfg.To...); err != nil {
+		return fmt.Errorf("toemail: %w", err)
+	}
+	msg.Subject(Subject(m.cfg.Subject, t, m.cfg.Hostname))
+	msg.SetDateWithValue(t)
+	msg.SetMessageID()
+	msg.SetBodyString(mail.TypeTextPlain, body)
+
+	c, err := mail.NewClient(m.cfg.SMTP.Host, m.options()...)
+	if err != nil {
+		return m.scrub(fmt.Errorf("mail client for %s: %w", m.Server(), err))
+	}
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return m.scrub(fmt.Errorf("send mail via %s: %w", m.Server(), err))
+	}
+	return nil
+}
+
+func (m *Mailer) options() []mail.Option {
+	s := m.cfg.SMTP
+	opts := []mail.Option{
+		mail.WithPort(m.port),
+		mail.WithTimeout(m.cfg.Timeout),
+		mail.WithTLSConfig(&tls.Config{
+			ServerName: s.Host,
+			RootCAs:    m.cfg.RootCAs,
+			MinVersion: tls.VersionTLS12,
+		}),
+	}
+	switch s.TLS {
+	case nut.TLSStartTLS:
+		// Mandatory: a server without STARTTLS is an error, never a silent
+		// fall back to clear text.
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case nut.TLSImplicit:
+		opts = append(opts, mail.WithSSL(), mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	if s.Username != "" {
+		// PLAIN or LOGIN, whichever the server offers (PLAIN first). go-mail
+		// refuses both over an unencrypted connection except to localhost,
+		// so "none" never sends the password in clear over the network.
+		opts = append(opts,
+			mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlain, mail.SMTPAuthLogin),
+			mail.WithUsername(s.Username),
+			mail.WithPassword(s.Password))
+	}
+	return opts
+}
+
+// scrub makes sure that the password never travels in an error, even if a
+// server or a library echoed it.
+func (m *Mailer) scrub(err error) error {
+	pw := m.cfg.SMTP.Password
+	if pw == "" || !strings.Contains(err.Error(), pw) {
+		return err
+	}
+	return scrubbed{msg: strings.ReplaceAll(err.Error(), pw, "[password]"), err: err}
+}
+
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (s scrubbed) Error() string { return s.msg }
+func (s scrubbed) Unwrap() error { return s.err }
