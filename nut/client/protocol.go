@@ -142,7 +142,11 @@ func splitWords(line string) ([]string, error) {
 }
 
 // quote makes s one word for upsd: bare when it is a plain token, otherwise
-// in double quotes with `"` and `\` escaped.
+// in double quotes with `"`, `\` and `#` escaped. upsd tokenizes commands
+// with its config parser, which rejects an unescaped # even inside quotes
+// ("Unbalanced word due to unescaped # in quotes") and then stops answering
+// the connection: measured on 2.8.0, as is that a quoted password with
+// space, #, =, \, " or ' logs in.
 func quote(s string) string {
 	plain := s != ""
 	for i := 0; i < len(s) && plain; i++ {
@@ -155,7 +159,7 @@ func quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
 	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
+		if s[i] == '"' || s[i] == '\\' || s[i] == '#' {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(s[i])
