@@ -1,0 +1,122 @@
+package usb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/gousb"
+)
+
+// LibUSB is the real Bus, through libusb.
+type LibUSB struct{}
+
+// Devices enumerates every device, then opens each one alone to read its
+// strings, so that one device that cannot be opened does not hide the
+// others' strings.
+func (LibUSB) Devices(ctx context.Context) (devs []Device, err error) {
+	// gousb panics when libusb cannot initialise (no usbfs at all, as in
+	// some containers): that is a machine without USB devices to offer.
+	defer func() {
+		if r := recover(); r != nil {
+			devs, err = nil, nil
+		}
+	}()
+	uctx := gousb.NewContext()
+	defer uctx.Close()
+
+	var descs []*gousb.DeviceDesc
+	_, err = uctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
+		descs = append(descs, d)
+		return false
+	})
+	if err != nil && len(descs) == 0 {
+		return nil, fmt.Errorf("list USB devices: %w", err)
+	}
+	for _, d := range descs {
+		if ctx.Err() != nil {
+			return devs, ctx.Err()
+		}
+		dev := fromDesc(d)
+		readStrings(uctx, d, &dev)
+		devs = append(devs, dev)
+	}
+	return devs, nil
+}
+
+func fromDesc(d *gousb.DeviceDesc) Device {
+	dev := Device{Bus: d.Bus, Address: d.Address, Vendor: uint16(d.Vendor), Product: uint16(d.Product), Class: uint8(d.Class)}
+	if len(d.Path) > 0 {
+		parts := make([]string, len(d.Path))
+		for i, p := range d.Path {
+			parts[i] = strconv.Itoa(p)
+		}
+		dev.Path = fmt.Sprintf("%d-%s", d.Bus, strings.Join(parts, "."))
+	}
+	seen := map[uint8]bool{}
+	for _, c := range d.Configs {
+		for _, in := range c.Interfaces {
+			for _, alt := range in.AltSettings {
+				cl := uint8(alt.Class)
+				if !seen[cl] {
+					seen[cl] = true
+					dev.Interfaces = append(dev.Interfaces, cl)
+				}
+			}
+		}
+	}
+	dev.HID = dev.Class == ClassHID || seen[ClassHID]
+	return dev
+}
+
+// readStrings opens exactly this device (by bus and address) and reads its
+// manufacturer, product and serial strings.
+func readStrings(uctx *gousb.Context, want *gousb.DeviceDesc, dev *Device) {
+	opened, err := uctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
+		return d.Bus == want.Bus && d.Address == want.Address
+	})
+	defer func() {
+		for _, o := range opened {
+			o.Close()
+		}
+	}()
+	if len(opened) == 0 {
+		if err == nil {
+			err = errors.New("device went away")
+		}
+		dev.StringsError = "device not accessible: " + explainOpen(err, dev.Node())
+		return
+	}
+	o := opened[0]
+	var errs []string
+	read := func(what string, f func() (string, error), dst *string) {
+		s, err := f()
+		if err != nil {
+			errs = append(errs, what+": "+err.Error())
+			return
+		}
+		*dst = strings.TrimSpace(s)
+	}
+	read("manufacturer", o.Manufacturer, &dev.Manufacturer)
+	read("product", o.Product, &dev.ProductName)
+	read("serial", o.SerialNumber, &dev.Serial)
+	// A device without a string descriptor is normal; report only when none
+	// of the three could be read.
+	if len(errs) == 3 {
+		dev.StringsError = "strings not readable: " + strings.Join(errs, "; ")
+	}
+}
+
+func explainOpen(err error, node string) string {
+	switch {
+	case errors.Is(err, gousb.ErrorAccess):
+		return fmt.Sprintf("permission denied opening %s (this user may not open it)", node)
+	case errors.Is(err, gousb.ErrorBusy):
+		return "busy: another program has claimed it"
+	case errors.Is(err, gousb.ErrorNoDevice):
+		return "it was unplugged"
+	}
+	return err.Error()
+}
