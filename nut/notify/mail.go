@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,12 +174,63 @@ func (m *Mailer) send(ctx context.Context, t time.Time, body string) error {
 
 	c, err := mail.NewClient(m.cfg.SMTP.Host, m.options()...)
 	if err != nil {
-		return m.scrub(fmt.Errorf("mail client for %s: %w", m.Server(), err))
+		return m.fail(err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return m.scrub(fmt.Errorf("send mail via %s: %w", m.Server(), err))
+		return m.fail(err)
 	}
 	return nil
+}
+
+// affectedID is go-mail's note of the message ID, noise in a log line.
+var affectedID = regexp.MustCompile(`, affected message ID: <[^>]*>`)
+
+// fail words a failure as "send mail via host:port (mode): <what failed>:
+// 554 5.7.1 relaying denied": the server's reply as it sent it (go-mail
+// quotes it), without go-mail's dial/send prefix and message ID. The password
+// never travels in it, even if a server or a library echoed it.
+func (m *Mailer) fail(err error) error {
+	msg := quotedReply.ReplaceAllStringFunc(err.Error(), func(r string) string {
+		if text, uerr := strconv.Unquote(r[4:]); uerr == nil {
+			return r[:4] + text
+		}
+		return r
+	})
+	msg = affectedID.ReplaceAllString(msg, "")
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, "dial failed: "), "send failed: ")
+	msg = "send mail via " + m.Server() + ": " + msg
+	if pw := m.cfg.SMTP.Password; pw != "" {
+		msg = strings.ReplaceAll(msg, pw, "[password]")
+	}
+	code := 0
+	var te *textproto.Error
+	var se *mail.SendError
+	switch {
+	case errors.As(err, &te):
+		code = te.Code
+	case errors.As(err, &se):
+		code = se.ErrorCode()
+	}
+	return &SendError{Code: code, msg: msg, err: err}
+}
+
+// quotedReply is a server reply as net/textproto prints it: 554 "5.7.1 ...".
+var quotedReply = regexp.MustCompile(`\b[2-5][0-9][0-9] "(?:[^"\\]|\\.)*"`)
+
+// SendError is a failed Send. Its message carries the server's reason and
+// never the password. Code is the server's reply code (0 when the failure
+// was not a reply, e.g. a refused connection or a bad certificate).
+type SendError struct {
+	Code int
+	msg  string
+	err  error
+}
+
+func (e *SendError) Error() string { return e.msg }
+
+// Is lets errors.Is see context cancellation and deadlines through it.
+func (e *SendError) Is(target error) bool {
+	return (target == context.Canceled || target == context.DeadlineExceeded) && errors.Is(e.err, target)
 }
 
 func (m *Mailer) options() []mail.Option {
@@ -212,21 +265,3 @@ func (m *Mailer) options() []mail.Option {
 	}
 	return opts
 }
-
-// scrub makes sure that the password never travels in an error, even if a
-// server or a library echoed it.
-func (m *Mailer) scrub(err error) error {
-	pw := m.cfg.SMTP.Password
-	if pw == "" || !strings.Contains(err.Error(), pw) {
-		return err
-	}
-	return scrubbed{msg: strings.ReplaceAll(err.Error(), pw, "[password]"), err: err}
-}
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (s scrubbed) Error() string { return s.msg }
-func (s scrubbed) Unwrap() error { return s.err }
