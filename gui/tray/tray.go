@@ -1,0 +1,342 @@
+package tray
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"time"
+
+	"fyne.io/systray"
+
+	"github.com/nutmeg-ups/nutmeg/gui/icon"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+)
+
+// Config says where the tray's figures come from and what it starts.
+type Config struct {
+	// Socket is the local service's API socket. When set, the tray follows
+	// the service's pushes (and keeps trying while the service is down).
+	Socket string
+	// Server and UPS name a NUT server to poll directly when there is no
+	// local service (Socket empty). UPS "" means the server's only UPS.
+	Server, UPS  string
+	PollInterval time.Duration // remote mode; 0 means 2 s
+
+	// Exe is the nutmeg binary started for "Open status" (`Exe window`) and
+	// "Settings…" (`Exe wizard`); "" means os.Executable().
+	Exe string
+	// Notifier shows desktop notifications; nil shows none.
+	Notifier Notifier
+	// IconSize is the edge of the tray pixmap; 0 means 32.
+	IconSize int
+	// Logf reports problems that the tray survives; nil means log.Printf.
+	Logf func(format string, a ...any)
+}
+
+// ConfirmWindow is how long the "Click again to shut down now" item waits
+// for its second click.
+const ConfirmWindow = 10 * time.Second
+
+// Run shows the tray until "Quit" is clicked or ctx ends. fyne.io/systray
+// keeps process-wide state and cannot start twice in one process, so Run
+// may be called once per process.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Logf == nil {
+		cfg.Logf = log.Printf
+	}
+	if cfg.IconSize == 0 {
+		cfg.IconSize = 32
+	}
+	if cfg.Exe == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("tray: find own executable: %w", err)
+		}
+		cfg.Exe = exe
+	}
+	var src source
+	switch {
+	case cfg.Socket != "":
+		src = &serviceSource{path: cfg.Socket}
+	case cfg.Server != "":
+		src = &remoteSource{addr: cfg.Server, ups: cfg.UPS, interval: cfg.PollInterval}
+	default:
+		return fmt.Errorf("tray: neither a service socket nor a NUT server to follow")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	l := &loop{cfg: cfg, src: src, snap: Snapshot{Service: src.service()}, seen: map[string]bool{},
+		notes: make(chan note, 32)}
+	done := make(chan struct{})
+	systray.Run(func() {
+		systray.SetTitle("Nutmeg")
+		l.menu = buildMenu()
+		go func() {
+			defer close(done)
+			l.run(ctx)
+		}()
+		go func() {
+			<-ctx.Done()
+			systray.Quit()
+		}()
+	}, cancel)
+	cancel()
+	<-done
+	return nil
+}
+
+// menu holds the systray items, created once: later states only retitle,
+// show and hide them.
+type menu struct {
+	lines                         [3]*systray.MenuItem
+	countdown, postpone, shutdown *systray.MenuItem
+	open, settings, quit          *systray.MenuItem
+	clicks                        chan action
+
+	// What D-Bus shows now, so that only changes are sent.
+	titles         map[*systray.MenuItem]string
+	visible        map[*systray.MenuItem]bool
+	title, tooltip string
+	iconState      icon.State
+	iconSet        bool
+}
+
+type action int
+
+const (
+	actPostpone action = iota + 1
+	actShutdown
+	actOpen
+	actSettings
+	actQuit
+)
+
+func buildMenu() *menu {
+	m := &menu{titles: map[*systray.MenuItem]string{}, visible: map[*systray.MenuItem]bool{}, clicks: make(chan action)}
+	for i := range m.lines {
+		m.lines[i] = systray.AddMenuItem("", "")
+		m.lines[i].Disable()
+		m.lines[i].Hide()
+	}
+	m.countdown = systray.AddMenuItem("", "")
+	m.countdown.Disable()
+	m.countdown.Hide()
+	m.postpone = systray.AddMenuItem("", "Put the shutdown off")
+	m.postpone.Hide()
+	m.shutdown = systray.AddMenuItem(LabelShutdownNow, "Shut this computer down now instead of waiting")
+	m.shutdown.Hide()
+	systray.AddSeparator()
+	m.open = systray.AddMenuItem(LabelOpenStatus, "The status window")
+	m.settings = systray.AddMenuItem(LabelSettings, "The setup wizard")
+	systray.AddSeparator()
+	m.quit = systray.AddMenuItem(LabelQuit, "Close the tray icon (the service keeps protecting this computer)")
+	for it, a := range map[*systray.MenuItem]action{m.postpone: actPostpone, m.shutdown: actShutdown,
+		m.open: actOpen, m.settings: actSettings, m.quit: actQuit} {
+		go func() {
+			for range it.ClickedCh {
+				m.clicks <- a
+			}
+		}()
+	}
+	return m
+}
+
+// set shows or hides it with the label s ("" hides), touching D-Bus only
+// for what changed.
+func (m *menu) set(it *systray.MenuItem, s string) {
+	if s != "" && m.titles[it] != s {
+		it.SetTitle(s)
+		m.titles[it] = s
+	}
+	if show := s != ""; m.visible[it] != show {
+		if show {
+			it.Show()
+		} else {
+			it.Hide()
+		}
+		m.visible[it] = show
+	}
+}
+
+func (m *menu) show(v View, size int) {
+	if !m.iconSet || m.iconState != v.Icon {
+		systray.SetIcon(icon.PNG(icon.Draw(v.Icon, size)))
+		m.iconState, m.iconSet = v.Icon, true
+	}
+	if v.Title != m.title {
+		systray.SetTitle(v.Title)
+		m.title = v.Title
+	}
+	if v.Tooltip != m.tooltip {
+		systray.SetTooltip(v.Tooltip)
+		m.tooltip = v.Tooltip
+	}
+	for i, it := range m.lines {
+		s := ""
+		if i < len(v.Lines) {
+			s = v.Lines[i]
+		}
+		m.set(it, s)
+	}
+	m.set(m.countdown, v.Countdown)
+	m.set(m.postpone, v.Postpone)
+	m.set(m.shutdown, v.ShutdownNow)
+}
+
+// loop is the one goroutine that owns the tray's state: updates from the
+// source, clicks, and the one-second tick while a countdown runs.
+type loop struct {
+	cfg  Config
+	src  source
+	menu *menu
+	snap Snapshot
+
+	confirmUntil time.Time
+	countdown    time.Time // Started of the countdown last notified
+	seen         map[string]bool
+	notes        chan note
+}
+
+type note struct {
+	title, body string
+	urgent      bool
+}
+
+func (l *loop) run(ctx context.Context) {
+	updates := make(chan update)
+	go l.src.run(ctx, updates)
+	go l.notifier(ctx)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	l.menu.show(Present(l.snap, time.Now()), l.cfg.IconSize)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case u := <-updates:
+			l.apply(u)
+		case a := <-l.menu.clicks:
+			l.click(ctx, a)
+		case now := <-tick.C:
+			if l.snap.Confirming && now.After(l.confirmUntil) {
+				l.snap.Confirming = false
+			}
+			if l.snap.State.Countdown == nil && !l.snap.Confirming {
+				continue // nothing moves between pushes
+			}
+		}
+		l.menu.show(Present(l.snap, time.Now()), l.cfg.IconSize)
+	}
+}
+
+// apply folds one update into the snapshot and queues its notifications,
+// each event once: a repeated state push or event line changes nothing.
+func (l *loop) apply(u update) {
+	l.snap.Linked = u.linked
+	if u.state != nil {
+		l.snap.State = *u.state
+	}
+	if !u.linked && l.src.service() {
+		// The service's countdown is its own: without the service there is
+		// nothing truthful to show.
+		l.snap.State.Countdown = nil
+	}
+	if cd := l.snap.State.Countdown; cd != nil && !cd.Started.Equal(l.countdown) {
+		l.countdown = cd.Started
+		e := api.Event{Time: cd.Started, Name: "COUNTDOWN", UPS: l.snap.State.UPS, Status: l.snap.State.Status}
+		title, body := notification(e)
+		l.queue(note{title, body + "\n" + CountdownText(time.Until(cd.ShutdownAt)), true})
+	}
+	if l.snap.State.Countdown == nil {
+		l.snap.Confirming = false
+	}
+	if e := u.event; e != nil && notified[e.Name] {
+		key := e.Name + "|" + e.UPS + "|" + e.Time.UTC().Format(time.RFC3339Nano)
+		if !l.seen[key] {
+			if len(l.seen) > 256 {
+				clear(l.seen)
+			}
+			l.seen[key] = true
+			title, body := notification(*e)
+			l.queue(note{title, body, urgent[e.Name]})
+		}
+	}
+}
+
+func (l *loop) queue(n note) {
+	if l.cfg.Notifier == nil {
+		return
+	}
+	select {
+	case l.notes <- n:
+	default:
+		l.cfg.Logf("tray: notification dropped (queue full): %s", n.title)
+	}
+}
+
+// notifier shows notifications in order, off the loop, so a slow
+// notification server never freezes the menu.
+func (l *loop) notifier(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-l.notes:
+			if err := l.cfg.Notifier.Notify(n.title, n.body, n.urgent); err != nil {
+				l.cfg.Logf("tray: %v", err)
+			}
+		}
+	}
+}
+
+func (l *loop) click(ctx context.Context, a action) {
+	switch a {
+	case actPostpone:
+		go l.request(ctx, api.Request{Op: "postpone"}, "Could not postpone the shutdown")
+	case actShutdown:
+		if l.snap.State.Countdown == nil {
+			return
+		}
+		if !l.snap.Confirming {
+			l.snap.Confirming = true
+			l.confirmUntil = time.Now().Add(ConfirmWindow)
+			return
+		}
+		l.snap.Confirming = false
+		go l.request(ctx, api.Request{Op: "shutdown-now"}, "Could not shut down now")
+	case actOpen:
+		l.start("window")
+	case actSettings:
+		l.start("wizard")
+	case actQuit:
+		systray.Quit()
+	}
+}
+
+// request sends an action to the service; a refusal becomes a notification
+// that says why.
+func (l *loop) request(ctx context.Context, req api.Request, failed string) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := l.src.do(ctx, req)
+	switch {
+	case err != nil:
+		l.cfg.Logf("tray: %s: %v", req.Op, err)
+		l.queue(note{failed, err.Error(), false})
+	case !r.OK:
+		l.queue(note{failed, r.Reason, false})
+	}
+}
+
+// start runs `nutmeg <what>` (a Fyne window process) and reaps it; that
+// process keeps itself to one instance.
+func (l *loop) start(what string) {
+	cmd := exec.Command(l.cfg.Exe, what)
+	if err := cmd.Start(); err != nil {
+		l.cfg.Logf("tray: start %s: %v", what, err)
+		return
+	}
+	go cmd.Wait()
+}
