@@ -60,7 +60,7 @@ func (k keyringStore) call(op, key, value string, f func() (string, error)) (str
 		return "", fmt.Errorf("keyring %s: empty key", op)
 	}
 	if !sessionBusLikely() {
-		return "", fmt.Errorf("keyring %s %s: %w (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set)", op, key, ErrUnavailable)
+		return "", fmt.Errorf("keyring %s %s: %w (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus)", op, key, ErrUnavailable)
 	}
 	type result struct {
 		v   string
