@@ -26,6 +26,8 @@ var flagWords = []struct{ flag, words string }{
 	{"TRIM", "Trimming high input voltage"},
 	{"BOOST", "Boosting low input voltage"},
 	{"ALARM", "Alarm"},
+	// upsd's own placeholder while the driver's first data is not in yet.
+	{"WAIT", "Waiting for data from the driver"},
 }
 
 // Describe lists the status flags in words ("On battery", "Battery low",
@@ -76,6 +78,8 @@ func (s Status) Headline() string {
 		return "Output off"
 	case s.Flags["BYPASS"]:
 		return "On bypass"
+	case s.Flags["WAIT"]:
+		return "Waiting for data"
 	}
 	return "Status unknown"
 }

@@ -93,6 +93,7 @@ func TestNewStatusFlags(t *testing.T) {
 		{"OFF", []string{"OFF"}, []string{"OL", "OB"}, "Output off", []string{"Output off"}},
 		{"OL BYPASS", []string{"BYPASS"}, nil, "On bypass", []string{"On line power", "On bypass"}},
 		{"", nil, []string{"OL", "OB", ""}, "Status unknown", []string{"Status unknown"}},
+		{"WAIT", []string{"WAIT"}, []string{"OL"}, "Waiting for data", []string{"Waiting for data from the driver"}},
 	}
 	for _, tc := range tests {
 		s := NewStatus("ups", map[string]string{"ups.status": tc.status}, time.Time{})

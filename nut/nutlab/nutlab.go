@@ -332,10 +332,12 @@ func (l *Lab) Var(ups, name string) (string, error) {
 	return strings.Trim(strings.TrimPrefix(ans, prefix), `"`), nil
 }
 
-// WaitReady waits until upsd answers ups.status with fresh data.
+// WaitReady waits until upsd answers ups.status with fresh data. Right
+// after the driver connects, upsd 2.8.0 answers ups.status "WAIT" (and no
+// other variable) until the driver's first dump is in: that is not ready.
 func (l *Lab) WaitReady(ups string, timeout time.Duration) {
 	l.t.Helper()
-	l.WaitVar(ups, "ups.status", func(string) bool { return true }, timeout)
+	l.WaitVar(ups, "ups.status", func(v string) bool { return v != "WAIT" }, timeout)
 }
 
 // WaitVar waits until the variable satisfies ok, failing the test with the
