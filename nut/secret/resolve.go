@@ -44,7 +44,7 @@ func Resolve(key string, o ResolveOptions) (string, error) {
 	if o.Stdin != nil {
 		v, err := ReadLine(o.Stdin)
 		if err != nil {
-			return "", fmt.Errorf("%s from stdin: %w", describe(key), err)
+			return "", fmt.Errorf("%s from stdin: %w", Describe(key), err)
 		}
 		return v, nil
 	}
@@ -58,7 +58,7 @@ func Resolve(key string, o ResolveOptions) (string, error) {
 		}
 	}
 	if o.Store == nil {
-		return "", fmt.Errorf("%s: %w (set %s or use --password-stdin)", describe(key), ErrNotFound, EnvVar(key))
+		return "", fmt.Errorf("%s: %w (set %s or use --password-stdin)", Describe(key), ErrNotFound, EnvVar(key))
 	}
 	return o.Store.Get(key)
 }
@@ -127,7 +127,7 @@ func (e *MissingError) Error() string {
 		if i > 0 {
 			s += ","
 		}
-		s += " " + describe(k) + " (" + k + ")"
+		s += " " + Describe(k) + " (" + k + ")"
 	}
 	return s + " (not in the keyring; enter them in the settings or set " + envList(e.Keys) + ")"
 }
@@ -169,7 +169,7 @@ func Load(st Store, s *nut.Settings) error {
 		case errors.Is(err, ErrNotFound):
 			missing = append(missing, w.key)
 		case err != nil:
-			return fmt.Errorf("load %s: %w", describe(w.key), err)
+			return fmt.Errorf("load %s: %w", Describe(w.key), err)
 		default:
 			*w.dst = v
 		}
@@ -192,7 +192,7 @@ func Save(st Store, s nut.Settings) error {
 			continue
 		}
 		if err := st.Set(kv.key, kv.value); err != nil {
-			return fmt.Errorf("save %s: %w", describe(kv.key), err)
+			return fmt.Errorf("save %s: %w", Describe(kv.key), err)
 		}
 	}
 	return nil

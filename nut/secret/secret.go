@@ -41,8 +41,8 @@ var (
 	ErrTimeout     = errors.New("the keyring did not answer in time (is an unlock prompt waiting?)")
 )
 
-// describe names a key for people.
-func describe(key string) string {
+// Describe names a key for people ("the monitor password"), for messages.
+func Describe(key string) string {
 	switch key {
 	case MonitorPassword:
 		return "the monitor password"
