@@ -1,0 +1,130 @@
+package service
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+)
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func sec(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
+
+// step is one input to the countdown at t0+at seconds.
+type step struct {
+	at      float64
+	op      string // onbatt online lowbatt postpone now due lead
+	arg     float64
+	wantErr string // postpone/now: substring of the refusal; "" = accepted
+	want    bool   // onbatt/online/lowbatt/due: return value
+}
+
+func TestCountdown(t *testing.T) {
+	batt := Policy{Mode: nut.ShutdownBatt, Timer: sec(30), PostponeAllowed: true, PostponeStep: sec(60), PostponeMax: 2}
+	low := batt
+	low.Mode = nut.ShutdownLowBatt
+	noPost := batt
+	noPost.PostponeAllowed = false
+	tests := []struct {
+		name        string
+		p           Policy
+		lead        float64
+		steps       []step
+		running     bool
+		shutdownAt  float64 // when running
+		fsdAt       float64
+		postponed   int
+		canPostpone bool
+		reason      string
+	}{
+		{name: "batt starts at ONBATT", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 29.7, op: "due"}, {at: 29.8, op: "due", want: true}, {at: 29.9, op: "due"}},
+			running: true, shutdownAt: 30, fsdAt: 29.8, canPostpone: false, reason: "ONBATT"},
+		{name: "online cancels", p: batt, lead: 0.2,
+			steps: []step{{at: 0, op: "onbatt", want: true}, {at: 10, op: "online", want: true}, {at: 40, op: "due"}}},
+		{name: "online after FSD does not cancel", p: batt, lead: 0,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 30, op: "due", want: true}, {at: 31, op: "online"}},
+			running: true, shutdownAt: 30, fsdAt: 30, reason: "ONBATT"},
+		{name: "lowbatt mode ignores ONBATT", p: low, lead: 0.2,
+			steps: []step{{at: 0, op: "onbatt"}, {at: 1000, op: "due"}}},
+		{name: "lowbatt mode: LB shuts down after the lead", p: low, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt"}, {at: 5, op: "lowbatt", want: true}, {at: 5, op: "due", want: true}},
+			running: true, shutdownAt: 5.2, fsdAt: 5, reason: "LOWBATT"},
+		{name: "LB cuts the countdown short", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 3, op: "lowbatt", want: true}, {at: 3, op: "due", want: true}},
+			running: true, shutdownAt: 3.2, fsdAt: 3, reason: "LOWBATT"},
+		{name: "postpone moves the deadline", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 5, op: "postpone"}, {at: 29.8, op: "due"}},
+			running: true, shutdownAt: 90, fsdAt: 89.8, postponed: 1, canPostpone: true, reason: "ONBATT"},
+		{name: "postpone past the limit is refused", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 5, op: "postpone"}, {at: 6, op: "postpone"}, {at: 7, op: "postpone", wantErr: "already postponed 2 of 2"}},
+			running: true, shutdownAt: 150, fsdAt: 149.8, postponed: 2, reason: "ONBATT"},
+		{name: "postpone refused when settings forbid", p: noPost, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 5, op: "postpone", wantErr: "do not allow"}},
+			running: true, shutdownAt: 30, fsdAt: 29.8, reason: "ONBATT"},
+		{name: "LB overrides a postponement", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 5, op: "postpone"}, {at: 6, op: "lowbatt", want: true}, {at: 7, op: "postpone", wantErr: "battery is low"}, {at: 7, op: "due", want: true}},
+			running: true, shutdownAt: 6.2, fsdAt: 6, postponed: 1, reason: "LOWBATT"},
+		{name: "postpone without countdown", p: batt,
+			steps: []step{{at: 0, op: "postpone", wantErr: "no shutdown countdown"}}},
+		{name: "shutdown now", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 2, op: "now"}, {at: 2, op: "due", want: true}, {at: 3, op: "now", wantErr: "already started"}},
+			running: true, shutdownAt: 2.2, fsdAt: 2, reason: "ONBATT"},
+		{name: "hostsync lead moves FSD earlier, not the shutdown", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 1, op: "lead", arg: 15.2}, {at: 14.7, op: "due"}, {at: 14.8, op: "due", want: true}},
+			running: true, shutdownAt: 30, fsdAt: 14.8, reason: "ONBATT"},
+		{name: "lead longer than the timer: FSD at once", p: Policy{Mode: nut.ShutdownBatt, Timer: sec(5)}, lead: 15,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 0, op: "due", want: true}},
+			running: true, shutdownAt: 15, fsdAt: 0, reason: "ONBATT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewCountdown(tt.p, sec(tt.lead))
+			for i, s := range tt.steps {
+				now := t0.Add(sec(s.at))
+				var got bool
+				var err error
+				switch s.op {
+				case "onbatt":
+					got = c.OnBattery(now)
+				case "online":
+					got = c.Online(now)
+				case "lowbatt":
+					got = c.LowBattery(now)
+				case "due":
+					got = c.Due(now)
+				case "postpone":
+					err = c.Postpone(now)
+				case "now":
+					err = c.ShutdownNow(now)
+				case "lead":
+					c.SetLead(sec(s.arg))
+				}
+				if got != s.want {
+					t.Errorf("step %d %s at %v: got %v, want %v", i, s.op, s.at, got, s.want)
+				}
+				switch {
+				case s.wantErr == "" && err != nil:
+					t.Errorf("step %d %s: refused: %v", i, s.op, err)
+				case s.wantErr != "" && (err == nil || !strings.Contains(err.Error(), s.wantErr)):
+					t.Errorf("step %d %s: error %v, want %q", i, s.op, err, s.wantErr)
+				}
+			}
+			v := c.View()
+			if (v != nil) != tt.running {
+				t.Fatalf("running = %v, want %v", v != nil, tt.running)
+			}
+			if v == nil {
+				return
+			}
+			if !v.ShutdownAt.Equal(t0.Add(sec(tt.shutdownAt))) || !v.FSDAt.Equal(t0.Add(sec(tt.fsdAt))) {
+				t.Errorf("shutdown at %v, fsd at %v; want +%vs, +%vs", v.ShutdownAt.Sub(t0), v.FSDAt.Sub(t0), tt.shutdownAt, tt.fsdAt)
+			}
+			if v.Postponed != tt.postponed || v.CanPostpone != tt.canPostpone || v.Reason != tt.reason {
+				t.Errorf("postponed %d can %v reason %s; want %d %v %s", v.Postponed, v.CanPostpone, v.Reason, tt.postponed, tt.canPostpone, tt.reason)
+			}
+		})
+	}
+}
