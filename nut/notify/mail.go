@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	mail "github.com/wneessen/go-mail"
@@ -172,11 +173,52 @@ func (m *Mailer) send(ctx context.Context, t time.Time, body string) error {
 	msg.SetMessageID()
 	msg.SetBodyString(mail.TypeTextPlain, body)
 
-	c, err := mail.NewClient(m.cfg.SMTP.Host, m.options()...)
+	// go-mail honours ctx only while dialling; a server that stalls later
+	// would hold the caller for the whole timeout. Close the connection when
+	// ctx ends, so cancelling the Queue (or the command) stops at once.
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	defer stop()
+	tlsCfg := m.tlsConfig()
+	dial := func(dctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		raw, err := d.DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		conns = append(conns, raw)
+		mu.Unlock()
+		if m.cfg.SMTP.TLS != nut.TLSImplicit {
+			return raw, nil
+		}
+		// Implicit TLS (SMTPS): the handshake comes first. The *tls.Conn is
+		// what tells go-mail that the session is encrypted.
+		tc := tls.Client(raw, tlsCfg)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
+
+	c, err := mail.NewClient(m.cfg.SMTP.Host, append(m.options(tlsCfg), mail.WithDialContextFunc(dial))...)
 	if err != nil {
 		return m.fail(err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("send mail via %s: %w", m.Server(), ctx.Err())
+		}
 		return m.fail(err)
 	}
 	return nil
@@ -233,16 +275,20 @@ func (e *SendError) Is(target error) bool {
 	return (target == context.Canceled || target == context.DeadlineExceeded) && errors.Is(e.err, target)
 }
 
-func (m *Mailer) options() []mail.Option {
+func (m *Mailer) tlsConfig() *tls.Config {
+	return &tls.Config{
+		ServerName: m.cfg.SMTP.Host,
+		RootCAs:    m.cfg.RootCAs, // nil: the system's roots
+		MinVersion: tls.VersionTLS12,
+	}
+}
+
+func (m *Mailer) options(tlsCfg *tls.Config) []mail.Option {
 	s := m.cfg.SMTP
 	opts := []mail.Option{
 		mail.WithPort(m.port),
 		mail.WithTimeout(m.cfg.Timeout),
-		mail.WithTLSConfig(&tls.Config{
-			ServerName: s.Host,
-			RootCAs:    m.cfg.RootCAs,
-			MinVersion: tls.VersionTLS12,
-		}),
+		mail.WithTLSConfig(tlsCfg),
 	}
 	switch s.TLS {
 	case nut.TLSStartTLS:
