@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/client"
+	"github.com/nutmeg-ups/nutmeg/nut/notify/smtptest"
 )
 
 const (
@@ -19,8 +21,15 @@ const (
 	testPass = "s3cret-Pa55word!"
 )
 
+// testContext is a context that ends with the test.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // mailerFor makes a Mailer that talks to d.
-func mailerFor(t *testing.T, d *smtpd, tlsMode, user, pass string, to ...string) *Mailer {
+func mailerFor(t *testing.T, d *smtptest.Server, tlsMode, user, pass string, to ...string) *Mailer {
 	t.Helper()
 	if len(to) == 0 {
 		to = []string{"admin@example.com"}
@@ -65,13 +74,13 @@ func TestSendModes(t *testing.T) {
 		{"implicit tls, PLAIN", nut.TLSImplicit, []string{sasl.Plain, sasl.Login}, testUser, testPass, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := (&smtpd{Mode: tc.mode, User: tc.user, Pass: tc.pass, Mechs: tc.mechs}).start(t)
+			d := (&smtptest.Server{Mode: tc.mode, User: tc.user, Pass: tc.pass, Mechs: tc.mechs}).Start(t)
 			to := []string{"a@example.com", "b@example.org", "c@example.net"}
 			m := mailerFor(t, d, tc.mode, tc.user, tc.pass, to...)
 			if err := m.Send(testContext(t), onbatt); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			got := d.waitMessages(1)
+			got := d.WaitMessages(1)
 			if len(got) != 1 {
 				t.Fatalf("%d messages arrived, want 1", len(got))
 			}
@@ -119,7 +128,7 @@ func TestSendModes(t *testing.T) {
 func TestSendFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		d    *smtpd
+		d    *smtptest.Server
 		mode string // the Mailer's mode
 		pass string
 		// trust: the Mailer trusts the test CA
@@ -129,28 +138,28 @@ func TestSendFailures(t *testing.T) {
 		code    int      // SendError.Code
 	}{
 		{
-			name: "wrong password", d: &smtpd{Mode: "starttls", User: testUser, Pass: testPass},
+			name: "wrong password", d: &smtptest.Server{Mode: "starttls", User: testUser, Pass: testPass},
 			mode: nut.TLSStartTLS, pass: "wrong-" + testPass,
 			want: []string{"SMTP AUTH failed: 535 5.7.8 Authentication failed"}, code: 535,
 		},
 		{
-			name: "relaying denied", d: &smtpd{Mode: "tls", RefuseMail: &smtp.SMTPError{Code: 554,
+			name: "relaying denied", d: &smtptest.Server{Mode: "tls", RefuseMail: &smtp.SMTPError{Code: 554,
 				EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied"}},
 			mode: nut.TLSImplicit,
 			want: []string{"MAIL FROM command: 554 5.7.1 relaying denied"}, code: 554,
 		},
 		{
-			name: "starttls is mandatory", d: &smtpd{Mode: "none"},
+			name: "starttls is mandatory", d: &smtptest.Server{Mode: "none"},
 			mode: nut.TLSStartTLS,
 			want: []string{"STARTTLS"},
 		},
 		{
-			name: "untrusted certificate", d: &smtpd{Mode: "tls"},
+			name: "untrusted certificate", d: &smtptest.Server{Mode: "tls"},
 			mode: nut.TLSImplicit, noTrust: true,
 			want: []string{"certificate"},
 		},
 		{
-			name: "implicit tls to a plain server", d: &smtpd{Mode: "none"},
+			name: "implicit tls to a plain server", d: &smtptest.Server{Mode: "none"},
 			mode: nut.TLSImplicit,
 		},
 		{
@@ -158,13 +167,13 @@ func TestSendFailures(t *testing.T) {
 			// for a server across the network. PLAIN in clear is refused
 			// before the password leaves.
 			name: "no clear-text password over the network",
-			d:    &smtpd{Mode: "none", IP: "127.0.0.2", User: testUser, Pass: testPass},
+			d:    &smtptest.Server{Mode: "none", IP: "127.0.0.2", User: testUser, Pass: testPass},
 			mode: nut.TLSNone, pass: testPass,
 			want: []string{"unencrypted"}, noAuth: true,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := tc.d.start(t)
+			d := tc.d.Start(t)
 			pool := d.Pool
 			if tc.noTrust {
 				d.Pool = nil
@@ -199,10 +208,10 @@ func TestSendFailures(t *testing.T) {
 			if !errors.As(err, &se) || se.Code != tc.code {
 				t.Errorf("error %#v, want a SendError with code %d", err, tc.code)
 			}
-			if tc.noAuth && d.authCount() != 0 {
-				t.Errorf("server saw %d AUTH attempts", d.authCount())
+			if tc.noAuth && d.AuthCount() != 0 {
+				t.Errorf("server saw %d AUTH attempts", d.AuthCount())
 			}
-			if n := len(d.messages()); n != 0 {
+			if n := len(d.Messages()); n != 0 {
 				t.Errorf("%d messages arrived", n)
 			}
 		})
@@ -259,12 +268,12 @@ func TestFromSettings(t *testing.T) {
 }
 
 func TestSendTest(t *testing.T) {
-	d := (&smtpd{Mode: "starttls", User: testUser, Pass: testPass}).start(t)
+	d := (&smtptest.Server{Mode: "starttls", User: testUser, Pass: testPass}).Start(t)
 	m := mailerFor(t, d, nut.TLSStartTLS, testUser, testPass, "x@example.com", "y@example.com")
 	if err := m.SendTest(testContext(t)); err != nil {
 		t.Fatal(err)
 	}
-	r := d.waitMessages(1)[0]
+	r := d.WaitMessages(1)[0]
 	if !slices.Equal(r.Rcpt, []string{"x@example.com", "y@example.com"}) {
 		t.Errorf("RCPT %v", r.Rcpt)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/notify/smtptest"
 )
 
 // logBuffer collects a Queue's log output; safe for concurrent use.
@@ -65,7 +66,7 @@ func runQueue(t *testing.T, q *Queue) (stop func()) {
 }
 
 func TestQueueSendsOnlySelectedEvents(t *testing.T) {
-	d := (&smtpd{Mode: "starttls", User: testUser, Pass: testPass}).start(t)
+	d := (&smtptest.Server{Mode: "starttls", User: testUser, Pass: testPass}).Start(t)
 	m := mailerFor(t, d, nut.TLSStartTLS, testUser, testPass) // selects ONBATT, LOWBATT, FSD
 	var log logBuffer
 	q := NewQueue(m, QueueConfig{Log: slog.New(slog.NewTextHandler(&log, nil))})
@@ -84,7 +85,7 @@ func TestQueueSendsOnlySelectedEvents(t *testing.T) {
 			t.Errorf("Enqueue(%s) = %v, want %v", tc.name, got, tc.want)
 		}
 	}
-	got := d.waitMessages(3)
+	got := d.WaitMessages(3)
 	var titles []string
 	for _, r := range got {
 		titles = append(titles, strings.SplitN(r.Body, "\n", 2)[0])
@@ -107,12 +108,12 @@ func TestQueueSendsOnlySelectedEvents(t *testing.T) {
 // the buffer stays bounded (oldest dropped, logged), every failure is logged
 // with the server's reason and retried with a doubling, capped backoff.
 func TestQueueRetriesWithBackoffAndNeverBlocks(t *testing.T) {
-	d := (&smtpd{
+	d := (&smtptest.Server{
 		Mode:       "none",
 		RefuseMail: &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relaying denied"},
 		Stall:      make(chan struct{}),
 		InMail:     make(chan struct{}, 1),
-	}).start(t)
+	}).Start(t)
 	m := mailerFor(t, d, nut.TLSNone, "", "")
 	var log logBuffer
 	const size, attempts = 4, 3
@@ -132,7 +133,7 @@ func TestQueueRetriesWithBackoffAndNeverBlocks(t *testing.T) {
 		}
 	}
 	// All 300 calls returned while the server still holds the first send.
-	if n := d.mailCount(); n != 1 {
+	if n := d.MailCount(); n != 1 {
 		t.Fatalf("server saw %d MAIL commands during the stall, want 1", n)
 	}
 	if n := q.Len(); n != size {
@@ -146,7 +147,7 @@ func TestQueueRetriesWithBackoffAndNeverBlocks(t *testing.T) {
 	// The stalled event and the size events left in the buffer are each
 	// tried `attempts` times, then given up.
 	log.waitLog(t, "giving up", 1+size)
-	if n := d.mailCount(); n != attempts*(1+size) {
+	if n := d.MailCount(); n != attempts*(1+size) {
 		t.Errorf("server saw %d attempts, want %d", n, attempts*(1+size))
 	}
 	if n := log.count("will retry"); n != (attempts-1)*(1+size) {
@@ -168,9 +169,7 @@ func TestQueueRetriesWithBackoffAndNeverBlocks(t *testing.T) {
 	}
 	// The waits are lower bounds, so the gaps between attempts cannot be
 	// shorter than the backoff (the first attempt's gap includes the stall).
-	d.mu.Lock()
-	times := append([]time.Time(nil), d.mailTimes...)
-	d.mu.Unlock()
+	times := d.MailTimes()
 	if gap := times[2].Sub(times[1]); gap < maxBackoff {
 		t.Errorf("second retry came %v after the first, want ≥ %v", gap, maxBackoff)
 	}
@@ -180,7 +179,7 @@ func TestQueueRetriesWithBackoffAndNeverBlocks(t *testing.T) {
 }
 
 func TestQueuePasswordNeverLogged(t *testing.T) {
-	d := (&smtpd{Mode: "tls", User: testUser, Pass: testPass}).start(t)
+	d := (&smtptest.Server{Mode: "tls", User: testUser, Pass: testPass}).Start(t)
 	wrong := "wrong-" + testPass
 	m := mailerFor(t, d, nut.TLSImplicit, testUser, wrong)
 	var log logBuffer
@@ -196,14 +195,14 @@ func TestQueuePasswordNeverLogged(t *testing.T) {
 	if strings.Contains(out, testPass) {
 		t.Error("the password is in the log")
 	}
-	if d.authCount() != 2 {
-		t.Errorf("server saw %d AUTH attempts, want 2", d.authCount())
+	if d.AuthCount() != 2 {
+		t.Errorf("server saw %d AUTH attempts, want 2", d.AuthCount())
 	}
 
 	// With the right password the next event goes through.
 	q.SetMailer(mailerFor(t, d, nut.TLSImplicit, testUser, testPass))
 	q.Enqueue(Event{Time: when, Name: "LOWBATT", UPS: "rack-ups"})
-	if r := d.waitMessages(1)[0]; r.User != testUser || !strings.HasPrefix(r.Body, Title("LOWBATT")) {
+	if r := d.WaitMessages(1)[0]; r.User != testUser || !strings.HasPrefix(r.Body, Title("LOWBATT")) {
 		t.Errorf("arrived: %+v", r)
 	}
 	if strings.Contains(log.String(), testPass) {
@@ -214,7 +213,7 @@ func TestQueuePasswordNeverLogged(t *testing.T) {
 // Cancelling the queue stops a send that the server holds, at once rather
 // than after the connection timeout.
 func TestQueueStopsOnCancel(t *testing.T) {
-	d := (&smtpd{Mode: "starttls", Stall: make(chan struct{}), InMail: make(chan struct{}, 1)}).start(t)
+	d := (&smtptest.Server{Mode: "starttls", Stall: make(chan struct{}), InMail: make(chan struct{}, 1)}).Start(t)
 	m := mailerFor(t, d, nut.TLSStartTLS, "", "")
 	m.cfg.Timeout = time.Hour // only ctx can end the stalled send
 	var log logBuffer
@@ -233,7 +232,7 @@ func TestQueueStopsOnCancel(t *testing.T) {
 }
 
 func TestMailerSendCancelled(t *testing.T) {
-	d := (&smtpd{Mode: "tls", Stall: make(chan struct{}), InMail: make(chan struct{}, 1)}).start(t)
+	d := (&smtptest.Server{Mode: "tls", Stall: make(chan struct{}), InMail: make(chan struct{}, 1)}).Start(t)
 	m := mailerFor(t, d, nut.TLSImplicit, "", "")
 	m.cfg.Timeout = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())

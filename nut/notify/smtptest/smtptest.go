@@ -1,8 +1,11 @@
-package notify
+// Package smtptest is a real SMTP server (github.com/emersion/go-smtp) on a
+// free loopback port for tests: plain, STARTTLS or implicit TLS with a
+// self-signed certificate, optional AUTH PLAIN/LOGIN, and knobs to refuse or
+// stall. It records every message that arrives.
+package smtptest
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,9 +28,9 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// testCert is a self-signed certificate for 127.0.0.1 and localhost, and a
+// Cert makes a self-signed certificate for 127.0.0.1 and localhost, and a
 // pool that trusts it.
-func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
+func Cert(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -58,8 +61,8 @@ func testCert(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
-// received is one message as the server got it.
-type received struct {
+// Message is one message as the server got it.
+type Message struct {
 	From    string
 	Rcpt    []string
 	TLS     bool   // the session was encrypted when MAIL came
@@ -69,9 +72,9 @@ type received struct {
 	Body    string // decoded
 }
 
-// smtpd is a real go-smtp server on a free loopback port that records what
-// arrives. Fields before start() configure it.
-type smtpd struct {
+// Server records what arrives. The fields before Host configure it; Start
+// fills in Host, Port and Pool.
+type Server struct {
 	Mode       string   // "none", "starttls", "tls"
 	IP         string   // listen address; default 127.0.0.1
 	User, Pass string   // require AUTH with these when User != ""
@@ -82,20 +85,23 @@ type smtpd struct {
 	Stall      chan struct{}
 	InMail     chan struct{}
 
-	t      *testing.T
-	Host   string
-	Port   int
-	Pool   *x509.CertPool
+	// Set by Start: where to connect, and a pool that trusts the
+	// server's certificate (for the client's RootCAs).
+	Host string
+	Port int
+	Pool *x509.CertPool
+
+	t      testing.TB
 	server *smtp.Server
 
 	mu        sync.Mutex
-	msgs      []received
+	msgs      []Message
 	mailTimes []time.Time // every MAIL FROM, refused or not
 	auths     int         // AUTH attempts
 	arrived   chan struct{}
 }
 
-func (d *smtpd) start(t *testing.T) *smtpd {
+func (d *Server) Start(t testing.TB) *Server {
 	t.Helper()
 	d.t = t
 	d.arrived = make(chan struct{}, 1000)
@@ -105,7 +111,7 @@ func (d *smtpd) start(t *testing.T) *smtpd {
 	if len(d.Mechs) == 0 {
 		d.Mechs = []string{sasl.Plain}
 	}
-	cert, pool := testCert(t)
+	cert, pool := Cert(t)
 	d.Pool = pool
 	tlsCfg := &tls.Config{Certificates: []tls.Certificate{cert}}
 
@@ -128,7 +134,7 @@ func (d *smtpd) start(t *testing.T) *smtpd {
 	case "tls":
 		l = tls.NewListener(l, tlsCfg)
 	default:
-		t.Fatalf("smtpd mode %q", d.Mode)
+		t.Fatalf("smtptest: mode %q is not none, starttls or tls", d.Mode)
 	}
 	d.server = s
 	d.Host = d.IP
@@ -152,45 +158,55 @@ type nopLogger struct{}
 func (nopLogger) Printf(string, ...any) {}
 func (nopLogger) Println(...any)        {}
 
-func (d *smtpd) messages() []received {
+// Messages is every message that arrived, in order.
+func (d *Server) Messages() []Message {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return append([]received(nil), d.msgs...)
+	return append([]Message(nil), d.msgs...)
 }
 
-func (d *smtpd) mailCount() int {
+// MailTimes is when each MAIL FROM came, refused or not.
+func (d *Server) MailTimes() []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]time.Time(nil), d.mailTimes...)
+}
+
+// MailCount is the number of MAIL FROM commands, refused or not.
+func (d *Server) MailCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return len(d.mailTimes)
 }
 
-func (d *smtpd) authCount() int {
+// AuthCount is the number of AUTH attempts.
+func (d *Server) AuthCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.auths
 }
 
-// waitMessages waits until n messages have arrived.
-func (d *smtpd) waitMessages(n int) []received {
+// WaitMessages waits until n messages have arrived.
+func (d *Server) WaitMessages(n int) []Message {
 	d.t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
-		if m := d.messages(); len(m) >= n {
+		if m := d.Messages(); len(m) >= n {
 			return m
 		}
 		select {
 		case <-d.arrived:
 		case <-deadline:
-			d.t.Fatalf("waited for %d messages, got %d", n, len(d.messages()))
+			d.t.Fatalf("waited for %d messages, got %d", n, len(d.Messages()))
 		}
 	}
 }
 
 type session struct {
-	d    *smtpd
+	d    *Server
 	conn *smtp.Conn
 	user string
-	cur  received
+	cur  Message
 }
 
 func (s *session) AuthMechanisms() []string {
@@ -241,7 +257,7 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 		return d.RefuseMail
 	}
 	_, isTLS := s.conn.TLSConnectionState()
-	s.cur = received{From: from, TLS: isTLS, User: s.user}
+	s.cur = Message{From: from, TLS: isTLS, User: s.user}
 	return nil
 }
 
@@ -281,7 +297,7 @@ func (s *session) Data(r io.Reader) error {
 	return nil
 }
 
-func (s *session) Reset()        { s.cur = received{} }
+func (s *session) Reset()        { s.cur = Message{} }
 func (s *session) Logout() error { return nil }
 
 // loginServer is the server side of SASL LOGIN (go-sasl has only the client).
@@ -307,11 +323,4 @@ func (l *loginServer) Next(resp []byte) ([]byte, bool, error) {
 		return nil, true, l.check(l.user, string(resp))
 	}
 	return nil, false, errors.New("unexpected LOGIN step")
-}
-
-// testContext is a context that ends with the test.
-func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	return ctx
 }
