@@ -262,8 +262,18 @@ func (c *Conn) Poll(ups string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	if len(vars) == 1 && vars["ups.status"] == "WAIT" {
+		return Status{}, fmt.Errorf("LIST VAR %s: %w", ups, ErrNoDataYet)
+	}
 	return NewStatus(ups, vars, time.Now()), nil
 }
+
+// ErrNoDataYet: upsd knows the UPS but its driver has not delivered its
+// first data (after a restart of upsd or the driver). upsd 2.8.0 answers
+// LIST VAR then with ups.status "WAIT" and nothing else (measured); Poll
+// returns this error instead of a Status without an OL or OB flag that a
+// caller could take for a state.
+var ErrNoDataYet = errors.New("upsd has no data from the driver yet")
 
 // Vars is LIST VAR ups as a map, values unquoted.
 func (c *Conn) Vars(ups string) (map[string]string, error) {

@@ -47,7 +47,8 @@ const (
 	// Polled: a poll succeeded; Status holds it.
 	Polled
 	// PollFailed: upsd answered the poll with an error for this UPS (Err is
-	// a *ProtocolError: data stale, driver not connected, unknown UPS). The
+	// a *ProtocolError: data stale, driver not connected, unknown UPS; or
+	// ErrNoDataYet while the driver's first data is not in). The
 	// session stays up and the poller keeps polling at its interval.
 	PollFailed
 )
@@ -175,7 +176,7 @@ func (p *Poller) session(ctx context.Context, conn *Conn, ups string, interval t
 		case err == nil:
 			ok()
 			emit(Event{Kind: Polled, Time: st.Time, UPS: ups, Status: st})
-		case errors.As(err, &pe):
+		case errors.As(err, &pe) || errors.Is(err, ErrNoDataYet):
 			emit(Event{Kind: PollFailed, Time: time.Now(), UPS: ups, Err: err})
 		default:
 			return err

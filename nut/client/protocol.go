@@ -84,7 +84,10 @@ func IsAccessDenied(err error) bool {
 
 // IsCommLost reports the errors that mean "upsd is there but has no fresh
 // data for the UPS" (NUT's COMMBAD), as opposed to a failed connection.
-func IsCommLost(err error) bool { return codeIs(err, "DATA-STALE", "DRIVER-NOT-CONNECTED") }
+// ErrNoDataYet counts too.
+func IsCommLost(err error) bool {
+	return errors.Is(err, ErrNoDataYet) || codeIs(err, "DATA-STALE", "DRIVER-NOT-CONNECTED")
+}
 
 // parseErr turns an "ERR CODE [extra]" line into a *ProtocolError, or nil.
 func parseErr(line, command string) error {
