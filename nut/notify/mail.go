@@ -61,6 +61,15 @@ func FromSettings(s nut.Settings, password string) Config {
 	}
 }
 
+// MailerFromSettings is NewMailer(FromSettings(s, password)), or nil (and no
+// error) when email notification is off in s.
+func MailerFromSettings(s nut.Settings, password string) (*Mailer, error) {
+	if !s.EmailNotify {
+		return nil, nil
+	}
+	return NewMailer(FromSettings(s, password))
+}
+
 // Mailer sends events as mail. It holds no connection: each Send dials,
 // sends one message to every recipient, and hangs up. Safe for concurrent use.
 type Mailer struct {

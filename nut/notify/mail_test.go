@@ -265,6 +265,19 @@ func TestFromSettings(t *testing.T) {
 	if s.SMTP.Password != "" {
 		t.Error("FromSettings wrote the password into the settings")
 	}
+
+	if m, err := MailerFromSettings(s, "pw"); m != nil || err != nil {
+		t.Errorf("mail off: MailerFromSettings = %v, %v; want nil, nil", m, err)
+	}
+	s.EmailNotify = true
+	m, err := MailerFromSettings(s, "pw")
+	if err != nil || !m.Wants("ONBATT") || m.Wants("ONLINE") || m.Server() != "h:465 (tls)" {
+		t.Errorf("mail on: MailerFromSettings = %+v, %v", m, err)
+	}
+	var q *Queue
+	if q.Enqueue(Event{Name: "ONBATT"}) {
+		t.Error("a nil Queue took an event")
+	}
 }
 
 func TestSendTest(t *testing.T) {

@@ -62,8 +62,11 @@ func (q *Queue) SetMailer(m *Mailer) {
 }
 
 // Enqueue queues e for mail if its name is selected, and reports whether it
-// did. It never blocks.
+// did. It never blocks. A nil *Queue takes nothing.
 func (q *Queue) Enqueue(e Event) bool {
+	if q == nil {
+		return false
+	}
 	q.mu.Lock()
 	if q.mailer == nil || !q.mailer.Wants(e.Name) {
 		q.mu.Unlock()
