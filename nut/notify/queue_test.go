@@ -249,3 +249,18 @@ func TestMailerSendCancelled(t *testing.T) {
 		t.Fatal("Send did not return after cancel")
 	}
 }
+
+// BenchmarkEnqueue measures what the countdown pays per event: the buffer is
+// full (no Run), so each call also drops the oldest and logs it.
+func BenchmarkEnqueue(b *testing.B) {
+	m, err := NewMailer(Config{SMTP: nut.SMTP{Host: "mail.example.com", TLS: nut.TLSStartTLS, From: "ups@example.com"},
+		To: []string{"a@example.com"}, Events: []string{"ONBATT"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := NewQueue(m, QueueConfig{Size: 16, Log: slog.New(slog.DiscardHandler)})
+	e := Event{Time: when, Name: "ONBATT", UPS: "ups"}
+	for b.Loop() {
+		q.Enqueue(e)
+	}
+}
