@@ -155,6 +155,11 @@ const labUser, labPass = "mon", "lab-Pass_1;$!"
 
 func startLabService(t *testing.T, p Policy, nocomm time.Duration, dev map[string]string, tweak func(*WatcherConfig)) *labService {
 	t.Helper()
+	return startLabServiceSup(t, p, nocomm, dev, tweak, nil)
+}
+
+func startLabServiceSup(t *testing.T, p Policy, nocomm time.Duration, dev map[string]string, tweak func(*WatcherConfig), supTweak func(*Supervisor)) *labService {
+	t.Helper()
 	lab := nutlab.New(t)
 	marker := filepath.Join(lab.Dir, "marker")
 	lab.WriteBasic("ups", "ups.dev", labUser, labPass, marker)
@@ -163,6 +168,9 @@ func startLabService(t *testing.T, p Policy, nocomm time.Duration, dev map[strin
 	s := &labService{lab: lab, state: shortDir(t), marker: marker, done: make(chan struct{})}
 	s.sup = &Supervisor{Etc: lab.Etc, Run: lab.State, UPS: "ups", Driver: "dummy-ups", Addr: lab.Addr(),
 		Root: nutlab.IsRoot(), MinBackof: 500 * time.Millisecond, MaxBackof: 2 * time.Second}
+	if supTweak != nil {
+		supTweak(s.sup)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	if err := s.sup.Start(ctx); err != nil {

@@ -1,6 +1,9 @@
 package service
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +75,97 @@ func TestOnlineCancelsCountdown(t *testing.T) {
 		if names[k] != want[k] {
 			t.Fatalf("event log %v, want %v", names, want)
 		}
+	}
+}
+
+func TestLowBattMode(t *testing.T) {
+	s := startLabService(t, Policy{Mode: nut.ShutdownLowBatt}, time.Minute, dev("OL"), nil)
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG", "battery.charge", "30"))
+	_, i := col.event(t, 0, EvOnBatt, 10*time.Second)
+	time.Sleep(6 * time.Second) // upsmon polls every second here: it would have acted
+	if m := markers(t, s.marker); len(m) > 0 {
+		t.Fatalf("lowbatt mode shut down on OB alone: %v", m)
+	}
+	if st := s.w.State(); st.Countdown != nil {
+		t.Fatalf("countdown in lowbatt mode on OB alone: %+v", st.Countdown)
+	}
+	written := time.Now()
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG LB", "battery.charge", "5"))
+	lb, _ := col.event(t, i, EvLowBatt, 10*time.Second)
+	mark := waitMarker(t, s.marker, 10*time.Second)
+	t.Logf(".dev written → LOWBATT event %v → marker %v", lb.m.Event.Time.Sub(written), mark.Sub(lb.m.Event.Time))
+	if d := mark.Sub(lb.m.Event.Time); d > 3*time.Second {
+		t.Errorf("marker %v after LOWBATT, want within 3 s", d)
+	}
+}
+
+func TestPostpone(t *testing.T) {
+	p := Policy{Mode: nut.ShutdownBatt, Timer: 6 * time.Second, PostponeAllowed: true, PostponeStep: 20 * time.Second, PostponeMax: 1}
+	s := startLabService(t, p, time.Minute, dev("OL"), nil)
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	ctx := t.Context()
+	if r, err := col.c.Do(ctx, api.Request{Op: "postpone"}); err != nil || r.OK || r.Reason == "" {
+		t.Fatalf("postpone without countdown: %+v %v", r, err)
+	}
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	first, i := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	before := first.m.State.Countdown
+	if !before.CanPostpone || before.PostponeStep != 20 {
+		t.Fatalf("countdown %+v: want postponable by 20 s", before)
+	}
+	r, err := col.c.Do(ctx, api.Request{Op: "postpone"})
+	if err != nil || !r.OK {
+		t.Fatalf("postpone: %+v %v", r, err)
+	}
+	after, j := col.wait(t, i, 3*time.Second, "postponed countdown", func(m api.Message) bool {
+		return m.Type == "state" && m.State.Countdown != nil && m.State.Countdown.Postponed == 1
+	})
+	if d := after.m.State.Countdown.ShutdownAt.Sub(before.ShutdownAt); d != 20*time.Second || after.m.State.Countdown.CanPostpone {
+		t.Fatalf("postponed countdown %+v moved by %v", after.m.State.Countdown, d)
+	}
+	col.event(t, i, EvPostponed, 2*time.Second)
+	r, err = col.c.Do(ctx, api.Request{Op: "postpone"})
+	if err != nil || r.OK || r.Reason == "" {
+		t.Fatalf("postpone past the limit: %+v %v", r, err)
+	}
+	t.Logf("refused: %s", r.Reason)
+	time.Sleep(time.Until(before.ShutdownAt.Add(2 * time.Second))) // the old deadline passes
+	if m := markers(t, s.marker); len(m) > 0 {
+		t.Fatalf("shut down at the old deadline: %v", m)
+	}
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG LB"))
+	lb, _ := col.event(t, j, EvLowBatt, 10*time.Second)
+	mark := waitMarker(t, s.marker, 5*time.Second)
+	if d := mark.Sub(lb.m.Event.Time); d > 3*time.Second {
+		t.Errorf("LB overrides the postponement: marker %v after LOWBATT", d)
+	}
+	if r, _ := col.c.Do(ctx, api.Request{Op: "postpone"}); r.OK {
+		t.Fatal("postpone accepted after the shutdown started")
+	}
+}
+
+func TestMissingChargeAndRuntime(t *testing.T) {
+	s := startLabService(t, Policy{Mode: nut.ShutdownLowBatt}, time.Minute, dev("OL", "battery.charge", "", "battery.runtime", ""), nil)
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG", "battery.charge", "", "battery.runtime", ""))
+	ev, _ := col.event(t, 0, EvOnBatt, 10*time.Second)
+	st := ev.m.Event.Status
+	if st == nil || st.Charge.OK || st.Runtime.OK || !st.Load.OK {
+		t.Fatalf("status %+v: want charge and runtime unknown, load known", st)
+	}
+	time.Sleep(5 * time.Second)
+	if m := markers(t, s.marker); len(m) > 0 {
+		t.Fatalf("shut down with unknown charge and runtime: %v", m)
+	}
+	if s.w.State().Countdown != nil {
+		t.Fatal("countdown with unknown charge and runtime")
+	}
+	b, _ := os.ReadFile(filepath.Join(s.state, EventLogName))
+	if !strings.Contains(string(b), `"charge":null`) || !strings.Contains(string(b), `"runtime":null`) {
+		t.Fatalf("event log does not show unknown as null: %s", b)
 	}
 }
