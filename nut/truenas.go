@@ -133,6 +133,10 @@ func applyNAS(raw map[string]json.RawMessage, s *Settings) error {
 			continue // absent or null: keep the default
 		}
 		if err := setNAS(s, key, kind, v); err != nil {
+			if slices.Contains(secretKeys, key) {
+				// The message could quote the value; a password never shows.
+				err = errors.New("want a string")
+			}
 			errs = append(errs, fmt.Errorf("key %q: %w", key, err))
 		}
 	}

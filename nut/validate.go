@@ -267,7 +267,8 @@ func (c *checker) text(field, v string, secret bool) {
 		if secret {
 			val = masked // extra users carry their passwords
 		}
-		c.add(field, err.Error(), val)
+		// The checker may name the field itself; FieldError already does.
+		c.add(field, strings.TrimPrefix(err.Error(), field+": "), val)
 	}
 }
 
