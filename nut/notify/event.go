@@ -81,6 +81,11 @@ func Figures(ups string, s *client.Status, t time.Time, host string) string {
 		if name == "" {
 			name = s.UPS
 		}
+	}
+	if name == "" {
+		name = wordUnknown
+	}
+	if s != nil {
 		if mm := strings.TrimSpace(s.Maker + " " + s.Model); mm != "" {
 			name += " (" + mm + ")"
 		}

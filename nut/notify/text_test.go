@@ -146,6 +146,11 @@ func TestTextFigures(t *testing.T) {
 			notWant: []string{"0 %"},
 		},
 		{
+			name: "no UPS name, no status",
+			e:    Event{Name: "NOPARENT"},
+			want: []string{"UPS:            unknown\n"},
+		},
+		{
 			name: "the service's message is added when it says more",
 			e:    Event{Time: when, Name: "COUNTDOWN", UPS: "ups", Message: "Shutdown at 14:32:10.", Status: full},
 			want: []string{"unless line power returns.\nShutdown at 14:32:10.\n\n"},
