@@ -283,6 +283,7 @@ func TestFromSettings(t *testing.T) {
 func TestSendTest(t *testing.T) {
 	d := (&smtptest.Server{Mode: "starttls", User: testUser, Pass: testPass}).Start(t)
 	m := mailerFor(t, d, nut.TLSStartTLS, testUser, testPass, "x@example.com", "y@example.com")
+	m.cfg.Subject = "Stromausfall ⚡ %h 100%%"
 	if err := m.SendTest(testContext(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +291,7 @@ func TestSendTest(t *testing.T) {
 	if !slices.Equal(r.Rcpt, []string{"x@example.com", "y@example.com"}) {
 		t.Errorf("RCPT %v", r.Rcpt)
 	}
-	if !strings.HasPrefix(r.Subject, "[office-pc] UPS at ") {
+	if r.Subject != "Stromausfall ⚡ office-pc 100%" {
 		t.Errorf("subject %q", r.Subject)
 	}
 	if !strings.Contains(r.Body, "test message from Nutmeg on office-pc") || !strings.Contains(r.Body, "rack-ups") {
