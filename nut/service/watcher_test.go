@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -167,5 +168,86 @@ func TestMissingChargeAndRuntime(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(s.state, EventLogName))
 	if !strings.Contains(string(b), `"charge":null`) || !strings.Contains(string(b), `"runtime":null`) {
 		t.Fatalf("event log does not show unknown as null: %s", b)
+	}
+}
+
+func eventsOf(t *testing.T, s *labService) []string {
+	t.Helper()
+	evs, err := ReadEvents(filepath.Join(s.state, EventLogName), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range evs {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
+func TestDriverKilled(t *testing.T) {
+	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownLowBatt}, 2*time.Second, dev("OL"), nil,
+		func(sup *Supervisor) { sup.MinBackof = 3 * time.Second })
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	before := s.sup.Pids()
+	if err := syscall.Kill(before["driver"], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	bad, i := col.event(t, 0, EvCommBad, 5*time.Second)
+	no, _ := col.event(t, i, EvNoComm, 5*time.Second)
+	ok, _ := col.event(t, i, EvCommOK, 20*time.Second)
+	t.Logf("COMMBAD +0, NOCOMM +%v, COMMOK +%v", no.m.Event.Time.Sub(bad.m.Event.Time), ok.m.Event.Time.Sub(bad.m.Event.Time))
+	if d := no.m.Event.Time.Sub(bad.m.Event.Time); d < 2*time.Second || d > 3*time.Second {
+		t.Errorf("NOCOMM %v after COMMBAD, want nocommwarntime (2 s)", d)
+	}
+	after := s.sup.Pids()
+	for _, n := range []string{"driver", "upsd", "upsmon", "upsmon-child"} {
+		if after[n] == 0 || after[n] == before[n] {
+			t.Errorf("%s: pid %d before, %d after: not restarted", n, before[n], after[n])
+		}
+		if n != "driver" && syscall.Kill(before[n], 0) == nil {
+			t.Errorf("old %s (pid %d) still runs", n, before[n])
+		}
+	}
+	if got := strings.Join(eventsOf(t, s), ","); got != "COMMBAD,NOCOMM,COMMOK" {
+		t.Errorf("event log %s", got)
+	}
+}
+
+func TestUpsdKilledNoEventLostOrDoubled(t *testing.T) {
+	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownLowBatt}, time.Minute, dev("OL"), nil,
+		func(sup *Supervisor) { sup.MinBackof = 2 * time.Second })
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	before := s.sup.Pids()
+	if err := syscall.Kill(before["upsd"], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_, i := col.event(t, 0, EvCommBad, 5*time.Second)
+	// The power fails while NUT is down: the event must come once, after.
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	col.event(t, i, EvCommOK, 20*time.Second)
+	col.event(t, i, EvOnBatt, 10*time.Second)
+	s.lab.WriteDev("ups.dev", dev("OL CHRG"))
+	col.event(t, i, EvOnline, 10*time.Second)
+	time.Sleep(2 * time.Second)
+	if got := strings.Join(eventsOf(t, s), ","); got != "COMMBAD,COMMOK,ONBATT,ONLINE" {
+		t.Errorf("event log %s, want COMMBAD,COMMOK,ONBATT,ONLINE", got)
+	}
+	after := s.sup.Pids()
+	for _, n := range []string{"driver", "upsd", "upsmon"} {
+		if after[n] == before[n] || syscall.Kill(before[n], 0) == nil && n != "upsd" {
+			t.Errorf("%s: pid %d before, %d after", n, before[n], after[n])
+		}
+	}
+	// upsmon reconnected: it is logged in to the new upsd.
+	if n, err := s.lab.Query("GET NUMLOGINS ups"); err != nil || n != "NUMLOGINS ups 1" {
+		t.Errorf("upsmon logins after the restart: %q %v", n, err)
+	}
+	// The API client stayed connected through it all.
+	select {
+	case <-col.c.Done():
+		t.Fatal("the API connection dropped")
+	default:
 	}
 }
