@@ -16,10 +16,10 @@ import (
 // ErrInUse means another process holds the port; it is not touched.
 var ErrInUse = errors.New("port in use by another process")
 
-// holders returns "pid (command)" for every other process that has path
+// Holders returns "pid (command)" for every other process that has path
 // open, by reading /proc/*/fd. Root sees every process; an ordinary user
 // sees its own, which is still the common case of a second NUT instance.
-func holders(path string) []string {
+func Holders(path string) []string {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		target = path
@@ -54,7 +54,7 @@ func holders(path string) []string {
 // NUT's drivers do, and TIOCEXCL) and set to 2400 8N1 raw, the speed of
 // both Megatec and APC Smart.
 func openPort(path string) (*os.File, error) {
-	if h := holders(path); len(h) > 0 {
+	if h := Holders(path); len(h) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInUse, strings.Join(h, ", "))
 	}
 	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
