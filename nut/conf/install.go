@@ -142,7 +142,7 @@ func Restore(dir string) error {
 
 // backup copies the managed files now in dir to PreviousDir, replacing the
 // older copy only once the new one is complete.
-func backup(dir string) error {
+func backup(dir string) (err error) {
 	prev := filepath.Join(dir, PreviousDir)
 	next, old := prev+".new", prev+".old"
 	os.RemoveAll(next)
@@ -150,6 +150,11 @@ func backup(dir string) error {
 	if err := os.Mkdir(next, 0o700); err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(next)
+		}
+	}()
 	for _, name := range ManagedNames {
 		b, st, err := readWithStat(filepath.Join(dir, name))
 		if errors.Is(err, fs.ErrNotExist) {
