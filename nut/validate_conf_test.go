@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
-	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 	_ "github.com/nutmeg-ups/nutmeg/nut/conf" // sets nut.CheckText to NUT's tokenizer
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
 
 // With nut/conf linked in, Validate judges the free-text fields with the
