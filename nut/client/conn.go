@@ -100,7 +100,7 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to upsd at %s: %w", hp, err)
 	}
-	return &Conn{addr: hp, nc: nc, r: bufio.NewReaderSize(nc, 4096), timeout: opts.timeout()}, nil
+	return &Conn{addr: hp, nc: nc, r: bufio.NewReaderSize(newAckReader(nc), 4096), timeout: opts.timeout()}, nil
 }
 
 // Addr is the server's host:port.

@@ -365,6 +365,7 @@ func TestPollFailsWithinDeadlineOnSilentServer(t *testing.T) {
 type countingProxy struct {
 	mu    sync.Mutex
 	lines []string
+	conns []net.Conn
 }
 
 func (p *countingProxy) start(t *testing.T, target string) string {
@@ -372,7 +373,14 @@ func (p *countingProxy) start(t *testing.T, target string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() {
+		ln.Close()
+		p.mu.Lock()
+		for _, c := range p.conns {
+			c.Close()
+		}
+		p.mu.Unlock()
+	})
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -384,7 +392,9 @@ func (p *countingProxy) start(t *testing.T, target string) string {
 				c.Close()
 				continue
 			}
-			t.Cleanup(func() { c.Close(); u.Close() })
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
 			go io.Copy(c, u)
 			go func() {
 				r := bufio.NewScanner(c)

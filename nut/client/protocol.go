@@ -175,7 +175,17 @@ func quote(s string) string {
 // a map. Each line is `VAR <ups> <name> "<value>"`.
 func parseVarList(ups string, lines []string) (map[string]string, error) {
 	vars := make(map[string]string, len(lines))
+	prefix := "VAR " + ups + " "
 	for _, l := range lines {
+		// Fast path for the usual line (no escapes): slice, don't copy.
+		if rest, ok := strings.CutPrefix(l, prefix); ok {
+			name, val, ok := strings.Cut(rest, " ")
+			if ok && name != "" && len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' &&
+				!strings.ContainsAny(name, "\\\"") && !strings.ContainsAny(val[1:len(val)-1], "\\\"") {
+				vars[name] = val[1 : len(val)-1]
+				continue
+			}
+		}
 		w, err := splitWords(l)
 		if err != nil {
 			return nil, err
