@@ -96,6 +96,7 @@ func (s *serviceSource) do(ctx context.Context, req api.Request) (api.Reply, err
 type remoteSource struct {
 	addr, ups string
 	interval  time.Duration
+	logf      func(string, ...any)
 }
 
 func (r *remoteSource) service() bool { return false }
@@ -118,8 +119,10 @@ func (r *remoteSource) run(ctx context.Context, out chan<- update) {
 			last = &st
 			u = update{linked: true, state: &api.State{UPS: ev.UPS, Mode: "secondary", Connected: true, Status: &st}}
 		case client.PollFailed:
+			r.logf("tray: poll %s: %v", r.addr, ev.Err)
 			u = update{linked: true, state: &api.State{UPS: ev.UPS, Mode: "secondary", Connected: false, Status: last}}
 		case client.Lost:
+			r.logf("tray: NUT server %s: %v", r.addr, ev.Err)
 			u = update{linked: false, state: &api.State{UPS: r.ups, Mode: "secondary", Status: last}}
 		}
 		send(ctx, out, u)

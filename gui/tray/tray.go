@@ -61,7 +61,7 @@ func Run(ctx context.Context, cfg Config) error {
 	case cfg.Socket != "":
 		src = &serviceSource{path: cfg.Socket}
 	case cfg.Server != "":
-		src = &remoteSource{addr: cfg.Server, ups: cfg.UPS, interval: cfg.PollInterval}
+		src = &remoteSource{addr: cfg.Server, ups: cfg.UPS, interval: cfg.PollInterval, logf: cfg.Logf}
 	default:
 		return fmt.Errorf("tray: neither a service socket nor a NUT server to follow")
 	}
@@ -162,7 +162,7 @@ func (m *menu) set(it *systray.MenuItem, s string) {
 
 func (m *menu) show(v View, size int) {
 	if !m.iconSet || m.iconState != v.Icon {
-		systray.SetIcon(icon.PNG(icon.Draw(v.Icon, size)))
+		systray.SetIcon(trayPNG(icon.Draw(v.Icon, size)))
 		m.iconState, m.iconSet = v.Icon, true
 	}
 	if v.Title != m.title {
