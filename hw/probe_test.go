@@ -69,7 +69,7 @@ func TestSuggestUSB(t *testing.T) {
 		{"generic 0665:5161", usb.Device{Bus: 1, Address: 4, Vendor: 0x0665, Product: 0x5161, HID: true},
 			[]want{{"nutdrv_qx", Medium, map[string]string{"vendorid": "0665", "productid": "5161"}, nil}, {"blazer_usb", Low, nil, nil}}, ""},
 		{"generic 0001:0000 Hunnox", hid(0x0001, 0x0000, "", "MEC0003", ""),
-			[]want{{"nutdrv_qx", Medium, map[string]string{"protocol": "hunnox", "product": "MEC0003"}, []string{"port"}}}, ""},
+			[]want{{"nutdrv_qx", Medium, map[string]string{"protocol": "hunnox", "product": "MEC0003", "vendorid": "0001"}, []string{"port", "bus"}}}, ""},
 		{"unknown APC product", hid(0x051d, 0x9999, "APC", "New-UPS", ""),
 			[]want{{"usbhid-ups", Medium, map[string]string{"vendorid": "051d", "productid": "9999"}, nil}}, ""},
 		{"unknown APC product, not HID", usb.Device{Bus: 1, Address: 4, Vendor: 0x051d, Product: 0x9998},

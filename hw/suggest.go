@@ -28,8 +28,8 @@ var upsVendors = map[uint16]string{
 // use, so the ID alone does not decide the driver.
 var genericIDs = map[uint32]string{
 	0x06655161: "the ID of a Cypress USB-serial bridge used by many Megatec/Voltronic-protocol UPSes (Belkin, Voltronic, Powerwalker, many no-name units)",
-	0x00010000: "a placeholder ID (0001:0000) used by several unrelated makers (SNR, Hunnox, Fry's)",
-	0xffff0000: "a placeholder ID (ffff:0000) used by several no-name Megatec-protocol UPSes",
+	0x00010000: "a placeholder ID used by several unrelated makers (SNR, Hunnox, Fry's)",
+	0xffff0000: "a placeholder ID used by several no-name Megatec-protocol UPSes",
 	0x05b80000: "the ID of an Agiler USB bridge used by several Megatec-protocol UPSes",
 	0x09251234: "the ID of a Richcomm chip used by several contact-closure UPSes",
 }
@@ -180,16 +180,18 @@ func (s suggester) suggestGeneric(dev Device, d usb.Device, rules []driverdb.USB
 			for k, v := range base {
 				merged[k] = v
 			}
+			// port and bus in driver.list describe the contributor's
+			// machine, not this one.
 			for k, v := range opts {
-				if k != "port" {
+				if k != "port" && k != "bus" {
 					merged[k] = v
 				}
 			}
-			c := Low
+			c, match := Low, ""
 			if p := opts["product"]; p != "" && strings.EqualFold(p, d.ProductName) {
-				c = Medium
+				c, match = Medium, fmt.Sprintf(" and its product string %q matches", d.ProductName)
 			}
-			add(ref.Name, merged, c, fmt.Sprintf("%s is %s; NUT lists %s %s with these options.", id, why, e.Manufacturer, e.Model))
+			add(ref.Name, merged, c, fmt.Sprintf("%s is %s; NUT lists %s %s with these options%s.", id, why, e.Manufacturer, e.Model, match))
 		}
 	}
 	for _, r := range rules {
