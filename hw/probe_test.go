@@ -98,6 +98,11 @@ func TestSuggestUSB(t *testing.T) {
 				if s.Device != d.ID || s.Port != "auto" || s.Reason == "" || !strings.HasSuffix(s.Reason, ".") {
 					t.Errorf("malformed suggestion %+v", s)
 				}
+				for _, k := range []string{"bus", "port"} {
+					if _, ok := s.Options[k]; ok {
+						t.Errorf("option %s describes another machine: %+v", k, s)
+					}
+				}
 				firsts = append(firsts, s)
 			}
 			if len(c.wants) == 0 && len(firsts) != 0 {
