@@ -315,3 +315,34 @@ func TestProbeSerial(t *testing.T) {
 		}
 	}
 }
+
+func TestUSBSerialAdapter(t *testing.T) {
+	db := requireNUT(t)
+	sim, err := serialsim.Start(&serialsim.Megatec{Status: "230.4 140.0 230.1 023 50.0 27.4 35.0 00001000", Info: "#X"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	rep, err := Probe(context.Background(), Options{DB: db, Timeout: 500 * time.Millisecond,
+		USB: usb.Static{{Bus: 2, Address: 9, Vendor: 0x067b, Product: 0x2303, Class: 0, Interfaces: []uint8{0xff}}},
+		Enumerate: func([]string) ([]serial.Port, error) {
+			return []serial.Port{{Path: sim.Path, USB: true, VID: "067b", PID: "2303", Product: "USB-Serial Controller"}}, nil
+		},
+		PasswdFile: "testdata/passwd", GroupFile: "testdata/group", USBNodeDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Devices) != 2 {
+		t.Fatalf("devices %+v", rep.Devices)
+	}
+	u, s := rep.Devices[0], rep.Devices[1]
+	if u.UPS || !strings.Contains(u.Note, sim.Path) || u.Access != nil {
+		t.Errorf("the adapter itself: %+v", u)
+	}
+	if !s.UPS || s.VendorID != "067b" || s.ProductID != "2303" || s.Protocol != "megatec" {
+		t.Errorf("the port behind it: %+v", s)
+	}
+	if len(rep.Suggestions) == 0 || rep.Suggestions[0].Port != sim.Path || rep.Suggestions[0].Driver != "nutdrv_qx" {
+		t.Errorf("suggestions: %+v", rep.Suggestions)
+	}
+}
