@@ -256,18 +256,27 @@ func (s *Supervisor) current(c *child) bool {
 	return false
 }
 
+// Reconfigure changes what the next start runs (after new settings): the
+// UPS name, the driver ("" for secondary mode) and upsd's address.
+func (s *Supervisor) Reconfigure(ups, driver, addr string) {
+	s.mu.Lock()
+	s.UPS, s.Driver, s.Addr = ups, driver, addr
+	s.mu.Unlock()
+}
+
 func (s *Supervisor) startAll(ctx context.Context) error {
 	s.mu.Lock()
 	s.starts++
 	s.upsmonCh = 0
+	ups, driver, addr := s.UPS, s.Driver, s.Addr
 	s.mu.Unlock()
 	ready := orDur(s.Ready, 30*time.Second)
-	if s.Driver != "" {
-		args := []string{"-a", s.UPS, "-F"}
+	if driver != "" {
+		args := []string{"-a", ups, "-F"}
 		if s.Root {
 			args = append(args, "-u", "root")
 		}
-		drv, err := s.spawn("driver", s.Driver, args...)
+		drv, err := s.spawn("driver", driver, args...)
 		if err != nil {
 			return err
 		}
@@ -279,7 +288,7 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := s.waitServing(ctx, ready, drv, upsd); err != nil {
+		if err := s.waitServing(ctx, ups, addr, ready, drv, upsd); err != nil {
 			return err
 		}
 	}
@@ -318,7 +327,7 @@ func (s *Supervisor) spawn(name, bin string, args ...string) (*child, error) {
 }
 
 // waitServing waits until upsd serves the UPS's ups.status (fresh data).
-func (s *Supervisor) waitServing(ctx context.Context, timeout time.Duration, procs ...*child) error {
+func (s *Supervisor) waitServing(ctx context.Context, ups, addr string, timeout time.Duration, procs ...*child) error {
 	deadline := time.Now().Add(timeout)
 	var last error
 	for {
@@ -329,11 +338,11 @@ func (s *Supervisor) waitServing(ctx context.Context, timeout time.Duration, pro
 			default:
 			}
 		}
-		if last = s.pollOnce(ctx); last == nil {
+		if last = pollOnce(ctx, ups, addr); last == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("upsd did not serve %s within %s: %v (driver: %s)", s.UPS, timeout, last, procs[0].out.Last())
+			return fmt.Errorf("upsd did not serve %s within %s: %v (driver: %s)", ups, timeout, last, procs[0].out.Last())
 		}
 		select {
 		case <-ctx.Done():
@@ -343,15 +352,15 @@ func (s *Supervisor) waitServing(ctx context.Context, timeout time.Duration, pro
 	}
 }
 
-func (s *Supervisor) pollOnce(ctx context.Context) error {
+func pollOnce(ctx context.Context, ups, addr string) error {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	c, err := client.Dial(cctx, s.Addr, client.Options{Timeout: 2 * time.Second})
+	c, err := client.Dial(cctx, addr, client.Options{Timeout: 2 * time.Second})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	_, err = c.Poll(s.UPS)
+	_, err = c.Poll(ups)
 	return err
 }
 

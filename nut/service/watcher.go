@@ -55,8 +55,9 @@ type WatcherConfig struct {
 	// Admin is the upsd user with instcmds rights for "command" requests
 	// ("" user: commands are refused). Admin.Pass never leaves memory.
 	AdminUser, AdminPass string
-	// Restart restarts NUT on new files ("reload" requests); nil refuses.
-	Reload func(ctx context.Context, settingsPath string) error
+	// Reload installs new settings ("reload" requests: NUT's files, NUT
+	// restarted) and returns the watcher's new configuration; nil refuses.
+	Reload func(ctx context.Context, settingsPath string) (WatcherConfig, error)
 
 	Log *slog.Logger
 	Now func() time.Time // the clock; nil means time.Now
@@ -83,6 +84,9 @@ type Watcher struct {
 
 	lastSample time.Time
 	lastLead   time.Time
+
+	polls      <-chan client.Event
+	stopPoller context.CancelFunc
 }
 
 type pending struct {
@@ -135,6 +139,12 @@ func (w *Watcher) State() api.State {
 	return st
 }
 
+// Close releases the socket and the log of a watcher that never ran.
+func (w *Watcher) Close() {
+	w.srv.Close()
+	w.events.Close()
+}
+
 // History is the watcher's history (for tests).
 func (w *Watcher) History() *History { return w.hist }
 
@@ -144,9 +154,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer cancel()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- w.srv.Serve(ctx) }()
-	poller := &client.Poller{Addr: w.cfg.Addr, UPS: w.cfg.UPS, Interval: w.cfg.Poll,
-		Options: client.Options{Timeout: 3 * time.Second}, MinBackoff: 250 * time.Millisecond, MaxBackoff: 2 * time.Second}
-	polls := poller.Watch(ctx)
+	w.startPoller(ctx)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	defer func() {
@@ -159,9 +167,13 @@ func (w *Watcher) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case pe, ok := <-polls:
+		case pe, ok := <-w.polls:
 			if !ok {
-				return nil
+				if ctx.Err() != nil {
+					return nil
+				}
+				w.polls = nil // replaced by reconfigure
+				continue
 			}
 			w.onPoll(ctx, pe)
 		case p := <-w.reqs:
@@ -172,6 +184,43 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		w.tick(ctx)
 	}
+}
+
+// startPoller (re)starts following upsd at cfg.Addr.
+func (w *Watcher) startPoller(ctx context.Context) {
+	if w.stopPoller != nil {
+		w.stopPoller()
+		for range w.polls { // drain until the old poller is gone
+		}
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	poller := &client.Poller{Addr: w.cfg.Addr, UPS: w.cfg.UPS, Interval: w.cfg.Poll,
+		Options: client.Options{Timeout: 3 * time.Second}, MinBackoff: 250 * time.Millisecond, MaxBackoff: 2 * time.Second}
+	w.polls, w.stopPoller = poller.Watch(pctx), cancel
+}
+
+// Reconfigure takes new settings (after a reload) while running, from the
+// watcher's loop: policy, nocommwarntime, hostsync and mail at once; a new
+// UPS name or upsd address restarts the poller and forgets the old UPS's
+// flags. A countdown that runs keeps its deadline.
+func (w *Watcher) reconfigure(ctx context.Context, n WatcherConfig) {
+	identity := n.UPS != w.cfg.UPS || n.Addr != w.cfg.Addr
+	w.cfg.Policy, w.cfg.NoComm, w.cfg.HostSync, w.cfg.Mail, w.cfg.Mode = n.Policy, n.NoComm, n.HostSync, n.Mail, n.Mode
+	w.cfg.AdminUser, w.cfg.AdminPass = n.AdminUser, n.AdminPass
+	w.cd.p = n.Policy
+	w.det.NoCommAft = n.NoComm
+	if identity {
+		w.cfg.UPS, w.cfg.Addr = n.UPS, n.Addr
+		w.det = NewDetector(n.UPS, n.NoComm, w.now())
+		w.startPoller(ctx)
+	}
+	w.update(func(s *api.State) {
+		s.UPS, s.Mode, s.Shutdown = n.UPS, n.Mode, n.Policy.Mode
+		if identity {
+			s.Connected, s.Status, s.Commands = false, nil, nil
+		}
+	})
+	w.publish()
 }
 
 // armTimer sets the timer to the next moment something is due: FSD, the
@@ -447,7 +496,10 @@ func (w *Watcher) request(ctx context.Context, req api.Request) api.Reply {
 		if w.cfg.Reload == nil {
 			err = errors.New("this service does not manage NUT's files (system mode)")
 		} else {
-			err = w.cfg.Reload(ctx, req.Name)
+			var n WatcherConfig
+			if n, err = w.cfg.Reload(ctx, req.Name); err == nil {
+				w.reconfigure(ctx, n)
+			}
 		}
 	}
 	if err != nil {

@@ -1,0 +1,376 @@
+// Package service is Nutmeg's service side (design.md §2, §7): in user mode
+// it runs NUT's driver, upsd and upsmon as supervised child processes on
+// files rendered from the settings into a private state directory; it
+// watches upsd, turns status changes into events (log, history, email),
+// owns the shutdown countdown that ends in `upsmon -c fsd`, and serves the
+// local API (nut/api) on a Unix socket.
+//
+// State directory layout:
+//
+//	etc/            NUT_CONFPATH: the rendered files (0600), .nutmeg-previous/
+//	run/            NUT_STATEPATH (0700): driver sockets, killpower
+//	nutmeg.sock     the API socket (0660)
+//	events.jsonl    the event log (+ .1 when rotated)
+//	history.jsonl   one sample a minute, 7 days
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/notify"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
+)
+
+// AdminUser is the upsd user that the service adds to its own upsd.users
+// (user mode, primary) for instant commands from the tray ("command"
+// requests). Its password is generated at each start of the service and
+// lives only in memory and in the private 0600 upsd.users.
+const AdminUser = "nutmeg-service"
+
+// Config is how the service runs.
+type Config struct {
+	// Settings, validated, with their secrets (MonPwd; RemotePwd with
+	// rmonitor; SMTP.Password when mail needs one).
+	Settings nut.Settings
+	// SettingsPath is re-read by a "reload" request that names no file.
+	SettingsPath string
+	// Secrets fills the secrets of reloaded settings; nil keeps the current
+	// ones.
+	Secrets secret.Store
+	// StateDir holds everything (see the package comment).
+	StateDir string
+	// System: the platform's service manager runs NUT (nut-driver@,
+	// nut-server, nut-monitor); the service only watches upsd, and FSD goes
+	// to the system upsmon. No files are written; "reload" and "command"
+	// are refused.
+	System bool
+	// Bin is NUT's binaries; "" means /lib/nut.
+	Bin string
+	// Listen overrides upsd's LISTEN addresses (tests: 127.0.0.1 only).
+	Listen []string
+	// Mail overrides the mail queue built from the settings (tests).
+	Mail Mailer
+	Log  *slog.Logger
+
+	Poll       time.Duration // upsd poll interval; 0 means 1 s
+	RestartMin time.Duration // first wait before restarting NUT; 0 means 1 s
+	RestartMax time.Duration // 0 means 30 s
+}
+
+// DefaultStateDir is where the service keeps its state: /var/lib/nutmeg
+// for the system service, else $XDG_STATE_HOME/nutmeg or
+// ~/.local/state/nutmeg (where the tray looks for the socket).
+func DefaultStateDir(system bool) (string, error) {
+	if system {
+		return "/var/lib/nutmeg", nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "nutmeg"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("state directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "nutmeg"), nil
+}
+
+// Paths of a state directory.
+func EtcDir(state string) string { return filepath.Join(state, "etc") }
+func RunDir(state string) string { return filepath.Join(state, "run") }
+
+// Service is a running service side.
+type Service struct {
+	cfg   Config
+	log   *slog.Logger
+	sup   *Supervisor
+	w     *Watcher
+	queue *notify.Queue
+	admin string
+
+	mu sync.Mutex
+	s  nut.Settings
+}
+
+// Addr is where upsd serves the settings' UPS: the local upsd in primary
+// mode, the remote host in secondary mode.
+func Addr(s nut.Settings) string {
+	host := "127.0.0.1"
+	if s.Mode == nut.ModeSecondary {
+		host = s.RemoteHost
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(s.RemotePort))
+}
+
+// Render makes the files for s as the service runs them: conf.Render with
+// the user-mode options, plus the service's admin user in upsd.users.
+func Render(s nut.Settings, stateDir string, listen []string, adminPass string) (conf.Files, error) {
+	o := conf.Options{StateDir: RunDir(stateDir), Listen: listen}
+	if os.Geteuid() == 0 {
+		o.RunAsUser = "root" // upsmon could not read the 0600 files as nut
+	}
+	files, err := conf.Render(s, o)
+	if err != nil {
+		return nil, err
+	}
+	if adminPass == "" {
+		return files, nil
+	}
+	for i, f := range files {
+		if f.Name != conf.UPSDUsers {
+			continue
+		}
+		section := fmt.Sprintf("\n# Nutmeg's service: instant commands from the tray (password generated at each start)\n[%s]\n\tpassword = \"%s\"\n\tinstcmds = ALL\n", AdminUser, adminPass)
+		// Before the extra users, so that importing the file gives them back as typed.
+		const extraMark = "\n# Extra users from the extrausers setting:"
+		if k := strings.Index(f.Content, extraMark); k >= 0 {
+			f.Content = f.Content[:k] + section + f.Content[k:]
+		} else {
+			f.Content += section
+		}
+		files[i] = f
+	}
+	return files, nil
+}
+
+func newAdminPassword() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b) // plain hex: nothing for upsd's tokenizer to trip on
+}
+
+// New prepares the state directory, renders and installs NUT's files, and
+// opens the log, history and socket. Nothing runs until Run.
+func New(cfg Config) (*Service, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	s := cfg.Settings
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	if cfg.StateDir == "" {
+		return nil, errors.New("no state directory")
+	}
+	for _, d := range []string{cfg.StateDir, RunDir(cfg.StateDir)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("state directory: %w", err)
+		}
+	}
+	svc := &Service{cfg: cfg, log: log, s: s}
+	mail := cfg.Mail
+	if mail == nil {
+		svc.queue = notify.NewQueue(mailerFor(s, log), notify.QueueConfig{Log: log})
+		mail = svc.queue
+	}
+	if cfg.System {
+		var err error
+		wc := svc.watcherConfig(s, mail)
+		bin := cfg.Bin
+		if bin == "" {
+			bin = "/lib/nut"
+		}
+		wc.FSD = func(ctx context.Context) error {
+			pid := readPid(UpsmonPidFile)
+			if pid == 0 {
+				return fmt.Errorf("the system's upsmon is not running (no pid in %s)", UpsmonPidFile)
+			}
+			return UpsmonFSD(ctx, bin, os.Environ(), pid)
+		}
+		wc.Final, wc.Reload = nil, nil
+		if svc.w, err = NewWatcher(wc); err != nil {
+			return nil, err
+		}
+		return svc, nil
+	}
+	if s.Mode != nut.ModeSecondary {
+		svc.admin = newAdminPassword()
+	}
+	files, err := Render(s, cfg.StateDir, cfg.Listen, svc.admin)
+	if err != nil {
+		return nil, fmt.Errorf("render NUT's files: %w", err)
+	}
+	if err := conf.Install(EtcDir(cfg.StateDir), files, conf.User); err != nil {
+		return nil, fmt.Errorf("install NUT's files: %w", err)
+	}
+	svc.sup = &Supervisor{Bin: cfg.Bin, Etc: EtcDir(cfg.StateDir), Run: RunDir(cfg.StateDir), Root: os.Geteuid() == 0,
+		Log: log, MinBackof: cfg.RestartMin, MaxBackof: cfg.RestartMax}
+	svc.sup.Reconfigure(s.Identifier, driverOf(s), Addr(s))
+	wc := svc.watcherConfig(s, mail)
+	if svc.w, err = NewWatcher(wc); err != nil {
+		return nil, err
+	}
+	return svc, nil
+}
+
+func driverOf(s nut.Settings) string {
+	if s.Mode == nut.ModeSecondary {
+		return ""
+	}
+	return s.Driver
+}
+
+func mailerFor(s nut.Settings, log *slog.Logger) *notify.Mailer {
+	if !s.EmailNotify {
+		return nil
+	}
+	m, err := notify.NewMailer(notify.FromSettings(s, s.SMTP.Password))
+	if err != nil {
+		log.Warn("email is on but cannot be sent", "err", err)
+		return nil
+	}
+	return m
+}
+
+func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
+	wc := WatcherConfig{
+		UPS: s.Identifier, Addr: Addr(s), Mode: s.Mode, Policy: PolicyFrom(s),
+		NoComm:   time.Duration(s.NoCommWarnTime) * time.Second,
+		HostSync: time.Duration(s.HostSync) * time.Second,
+		Poll:     svc.cfg.Poll,
+		StateDir: svc.cfg.StateDir,
+		Mail: mail, Log: svc.log,
+		Reload: svc.reload,
+	}
+	if svc.sup != nil {
+		wc.FSD, wc.Final = svc.sup.FSD, svc.sup.Final
+	}
+	if svc.admin != "" {
+		wc.AdminUser, wc.AdminPass = AdminUser, svc.admin
+	}
+	return wc
+}
+
+// Supervisor is the service's NUT supervisor (for tests and diagnostics).
+func (svc *Service) Supervisor() *Supervisor { return svc.sup }
+
+// Watcher is the service's watcher.
+func (svc *Service) Watcher() *Watcher { return svc.w }
+
+// Run starts NUT, waits until it serves the UPS, then watches and serves
+// until ctx ends; then it stops every NUT process it started and removes
+// the socket. If NUT does not come up at first, Run returns that error
+// (with the daemon's own words); later deaths are restarted with backoff.
+func (svc *Service) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if svc.sup == nil { // system mode: NUT is the platform's
+		var wg sync.WaitGroup
+		if svc.queue != nil {
+			wg.Go(func() { svc.queue.Run(ctx) })
+		}
+		err := svc.w.Run(ctx)
+		cancel()
+		wg.Wait()
+		return err
+	}
+	if err := svc.sup.Start(ctx); err != nil {
+		svc.w.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("start NUT: %w", err)
+	}
+	svc.log.Info("NUT is up", "ups", svc.s.Identifier, "pids", svc.sup.Pids())
+	var wg sync.WaitGroup
+	if svc.queue != nil {
+		wg.Go(func() { svc.queue.Run(ctx) })
+	}
+	supDone := make(chan struct{})
+	go func() { _ = svc.sup.Supervise(ctx); close(supDone) }()
+	err := svc.w.Run(ctx)
+	cancel()
+	<-supDone
+	wg.Wait()
+	return err
+}
+
+// reload is the "reload" request: load the settings file, render and install
+// its files (the previous set kept), restart NUT on them and prove it
+// serves ups.status; on failure put the previous files back, restart NUT on
+// them, and say which step failed. It runs in the watcher's loop.
+func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, error) {
+	if path == "" {
+		path = svc.cfg.SettingsPath
+	}
+	if path == "" {
+		return WatcherConfig{}, errors.New("reload: no settings file")
+	}
+	s, err := nut.Load(path)
+	if err != nil {
+		return WatcherConfig{}, fmt.Errorf("load settings: %w", err)
+	}
+	svc.mu.Lock()
+	old := svc.s
+	svc.mu.Unlock()
+	if svc.cfg.Secrets != nil {
+		if err := secret.Load(secret.WithEnv(svc.cfg.Secrets, nil), &s); err != nil {
+			return WatcherConfig{}, fmt.Errorf("secrets: %w", err)
+		}
+	} else {
+		s.MonPwd, s.RemotePwd, s.SMTP.Password = old.MonPwd, old.RemotePwd, old.SMTP.Password
+	}
+	if err := s.Validate(); err != nil {
+		return WatcherConfig{}, fmt.Errorf("settings: %w", err)
+	}
+	oldAdmin := svc.admin
+	if (s.Mode == nut.ModeSecondary) != (svc.admin == "") {
+		if s.Mode == nut.ModeSecondary {
+			svc.admin = ""
+		} else {
+			svc.admin = newAdminPassword()
+		}
+	}
+	files, err := Render(s, svc.cfg.StateDir, svc.cfg.Listen, svc.admin)
+	if err != nil {
+		return WatcherConfig{}, fmt.Errorf("render NUT's files: %w", err)
+	}
+	etc := EtcDir(svc.cfg.StateDir)
+	if err := conf.Install(etc, files, conf.User); err != nil {
+		return WatcherConfig{}, fmt.Errorf("install NUT's files: %w", err)
+	}
+	svc.sup.Reconfigure(s.Identifier, driverOf(s), Addr(s))
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err = svc.sup.Restart(rctx)
+	if err == nil {
+		err = pollOnce(rctx, s.Identifier, Addr(s))
+	}
+	if err != nil {
+		svc.log.Warn("new settings failed; restoring the previous NUT files", "err", err)
+		failed := fmt.Errorf("start NUT on the new files: %w", err)
+		if rerr := conf.Restore(etc); rerr != nil {
+			return WatcherConfig{}, fmt.Errorf("%w; and restoring the previous files failed: %v", failed, rerr)
+		}
+		svc.admin = oldAdmin
+		svc.sup.Reconfigure(old.Identifier, driverOf(old), Addr(old))
+		if rerr := svc.sup.Restart(rctx); rerr != nil {
+			return WatcherConfig{}, fmt.Errorf("%w; the previous files were restored but NUT did not start on them either: %v", failed, rerr)
+		}
+		return WatcherConfig{}, fmt.Errorf("%w (the previous files were restored and NUT runs on them)", failed)
+	}
+	svc.mu.Lock()
+	svc.s = s
+	svc.mu.Unlock()
+	mail := svc.cfg.Mail
+	if mail == nil {
+		svc.queue.SetMailer(mailerFor(s, svc.log))
+		mail = svc.queue
+	}
+	svc.log.Info("new settings in effect", "ups", s.Identifier)
+	return svc.watcherConfig(s, mail), nil
+}

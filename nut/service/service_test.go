@@ -1,0 +1,130 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+)
+
+// labSettings are settings for a dummy-ups UPS reading ups.dev from the
+// service's etc dir, on a free port, whose SHUTDOWNCMD writes marker.
+func labSettings(t *testing.T, marker string) nut.Settings {
+	s := nut.Defaults()
+	s.Identifier = "ups"
+	s.Driver = "dummy-ups"
+	s.Port = "ups.dev"
+	s.RemotePort = nutlab.FreePort(t)
+	s.ShutdownTimer = 3
+	s.ShutdownCmd = fmt.Sprintf("/bin/sh -c 'date +%%s.%%N >> %s'", marker)
+	s.HostSync = 0
+	s.NoCommWarnTime = 5
+	return s
+}
+
+type runningService struct {
+	svc    *Service
+	lab    *nutlab.Lab // for WriteDev into the service's etc
+	state  string
+	marker string
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func startService(t *testing.T, mutate func(*nut.Settings)) *runningService {
+	t.Helper()
+	nutlab.Require(t)
+	state := shortDir(t)
+	marker := filepath.Join(state, "marker")
+	s := labSettings(t, marker)
+	if mutate != nil {
+		mutate(&s)
+	}
+	lab := nutlab.New(t)
+	lab.Etc = EtcDir(state)
+	if err := os.MkdirAll(lab.Etc, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	lab.WriteDev("ups.dev", dev("OL"))
+	settingsPath := filepath.Join(state, "settings.json")
+	if err := nut.Save(settingsPath, s); err != nil {
+		t.Fatal(err)
+	}
+	lock := nutlab.LockUpsmon(t)
+	svc, err := New(Config{Settings: s, SettingsPath: settingsPath, StateDir: state, Listen: []string{"127.0.0.1"},
+		RestartMin: 500 * time.Millisecond, Log: slog.Default()})
+	if err != nil {
+		lock.Close()
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &runningService{svc: svc, lab: lab, state: state, marker: marker, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- svc.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+		lock.Close()
+	})
+	return r
+}
+
+func TestServiceFromSettings(t *testing.T) {
+	r := startService(t, nil)
+	col := collect(t, filepath.Join(r.state, api.SocketName))
+	col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	for _, name := range append(conf.ManagedNames[:0:0], conf.ManagedNames...) {
+		st, err := os.Stat(filepath.Join(EtcDir(r.state), name))
+		if err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want mode 0600", name, err, st)
+		}
+	}
+	if st, err := os.Stat(filepath.Join(r.state, api.SocketName)); err != nil || st.Mode().Perm() != 0o660 {
+		t.Errorf("socket: %v, want mode 0660", err)
+	}
+	users, _ := os.ReadFile(filepath.Join(EtcDir(r.state), conf.UPSDUsers))
+	if !strings.Contains(string(users), "["+AdminUser+"]") {
+		t.Errorf("upsd.users lacks the service's admin user:\n%s", users)
+	}
+	ctx := t.Context()
+	rep, err := col.c.Do(ctx, api.Request{Op: "history", Range: "1h"})
+	if err != nil || !rep.OK || len(rep.History) == 0 || !rep.History[0].Charge.OK {
+		t.Errorf("history: %+v %v", rep, err)
+	}
+	// Instant commands: the service's admin user has the rights; an
+	// unknown command is refused with upsd's reason.
+	st := r.svc.Watcher().State()
+	t.Logf("instant commands: %v", st.Commands)
+	if rep, err := col.c.Do(ctx, api.Request{Op: "command", Name: "no.such.command"}); err != nil || rep.OK || rep.Reason == "" {
+		t.Errorf("unknown command: %+v %v", rep, err)
+	}
+	if len(st.Commands) > 0 {
+		if rep, err := col.c.Do(ctx, api.Request{Op: "command", Name: st.Commands[0]}); err != nil || !rep.OK {
+			t.Errorf("command %s: %+v %v", st.Commands[0], rep, err)
+		}
+	}
+	if rep, err := col.c.Do(ctx, api.Request{Op: "bogus"}); err != nil || rep.OK || !strings.Contains(rep.Reason, "unknown request") {
+		t.Errorf("bogus request: %+v %v", rep, err)
+	}
+
+	// A power failure runs the whole chain: countdown, FSD, marker.
+	r.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	ev, i := col.event(t, 0, EvOnBatt, 10*time.Second)
+	mark := waitMarker(t, r.marker, 10*time.Second)
+	if d := mark.Sub(ev.m.Event.Time); d < 2*time.Second || d > 4*time.Second {
+		t.Errorf("marker %v after ONBATT, want 3 s ± 1 s", d)
+	}
+	col.event(t, i, EvShutdown, 3*time.Second)
+	rep, err = col.c.Do(ctx, api.Request{Op: "events", Limit: 2})
+	if err != nil || !rep.OK || len(rep.Events) != 2 {
+		t.Fatalf("events: %+v %v", rep, err)
+	}
+}
