@@ -243,7 +243,7 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 		HostSync: time.Duration(s.HostSync) * time.Second,
 		Poll:     svc.cfg.Poll,
 		StateDir: svc.cfg.StateDir,
-		Mail: mail, Log: svc.log,
+		Mail:     mail, Log: svc.log,
 		Reload: svc.reload,
 	}
 	if svc.sup != nil {
