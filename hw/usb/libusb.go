@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -17,14 +18,14 @@ type LibUSB struct{}
 // strings, so that one device that cannot be opened does not hide the
 // others' strings.
 func (LibUSB) Devices(ctx context.Context) (devs []Device, err error) {
-	// gousb panics when libusb cannot initialise (no usbfs at all, as in
-	// some containers): that is a machine without USB devices to offer.
-	defer func() {
-		if r := recover(); r != nil {
-			devs, err = nil, nil
+	uctx, err := newContext()
+	if err != nil {
+		// No usbfs at all (some containers): no USB devices to offer.
+		if _, statErr := os.Stat("/dev/bus/usb"); statErr != nil {
+			return nil, nil
 		}
-	}()
-	uctx := gousb.NewContext()
+		return nil, err
+	}
 	defer uctx.Close()
 
 	var descs []*gousb.DeviceDesc
@@ -44,6 +45,17 @@ func (LibUSB) Devices(ctx context.Context) (devs []Device, err error) {
 		devs = append(devs, dev)
 	}
 	return devs, nil
+}
+
+// newContext wraps gousb.NewContext, which panics when libusb cannot
+// initialise.
+func newContext() (c *gousb.Context, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("libusb init: %v", r)
+		}
+	}()
+	return gousb.NewContext(), nil
 }
 
 func fromDesc(d *gousb.DeviceDesc) Device {
