@@ -159,7 +159,9 @@ func TestServiceTrayOverDBus(t *testing.T) {
 
 	// Power fails: the service starts its 60 s countdown; the menu counts.
 	lab.WriteDev("ups.dev", devVars("OB DISCHRG", "64", "660", "23"))
-	waitFor(t, 15*time.Second, func() bool { return strings.HasPrefix(s.tooltip(), "On battery · 64% · 11 min left · load 23% · shutting down in 0:") },
+	waitFor(t, 15*time.Second, func() bool {
+		return strings.HasPrefix(s.tooltip(), "On battery · 64% · 11 min left · load 23% · shutting down in 0:")
+	},
 		func() string { return "tooltip " + s.tooltip() + "\n" + p.out.String() })
 	if !sameIcon(t, s.pixmaps(), icon.State{Level: icon.OnBattery, Charge: 64}, 32) {
 		t.Errorf("icon is not the amber 64%% one")
@@ -204,7 +206,9 @@ func TestServiceTrayOverDBus(t *testing.T) {
 	waitFor(t, 10*time.Second, func() bool { return lw.fsd.Load() == 1 }, func() string { return "FSD never requested\n" + p.out.String() })
 
 	// One notification per event, whatever the number of state pushes.
-	waitFor(t, 10*time.Second, func() bool { return notes.count("Shutdown countdown started") == 1 && notes.count("UPS on battery") == 1 },
+	waitFor(t, 10*time.Second, func() bool {
+		return notes.count("Shutdown countdown started") == 1 && notes.count("UPS on battery") == 1
+	},
 		func() string { return strings.Join(notes.summaries(), ", ") })
 	if n := notes.count("UPS on battery"); n != 1 {
 		t.Errorf("%d ONBATT notifications: %q", n, notes.summaries())
