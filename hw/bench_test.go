@@ -46,7 +46,7 @@ func BenchmarkProbe(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
 		rep, err := Probe(context.Background(), Options{USB: devs, Timeout: timeout,
-			Enumerate: func([]string) ([]serial.Port, error) { return ports, nil },
+			Enumerate:  func([]string) ([]serial.Port, error) { return ports, nil },
 			PasswdFile: "testdata/passwd", GroupFile: "testdata/group", USBNodeDir: b.TempDir()})
 		total += time.Since(start)
 		if err != nil || len(rep.Devices) != 10 {

@@ -43,9 +43,17 @@ func Verify(ctx context.Context, db *driverdb.DB, s Suggestion, timeout time.Dur
 		v.Error = fmt.Sprintf("%s is not installed: %s", s.Driver, a.Hint)
 		return v
 	}
+	// A device that another process holds (a running NUT driver) is left
+	// alone: the serial port itself, or the USB device's usbfs node.
+	held := ""
 	if strings.HasPrefix(s.Port, "/dev/") {
-		if h := serial.Holders(s.Port); len(h) > 0 {
-			v.Error = fmt.Sprintf("%s is in use by %s; not started", s.Port, strings.Join(h, ", "))
+		held = s.Port
+	} else if rest, ok := strings.CutPrefix(s.Device, "usb:"); ok {
+		held = "/dev/bus/usb/" + strings.Replace(rest, ":", "/", 1)
+	}
+	if held != "" {
+		if h := serial.Holders(held); len(h) > 0 {
+			v.Error = fmt.Sprintf("%s is in use by %s; not started, so the running setup is not disturbed", held, strings.Join(h, ", "))
 			return v
 		}
 	}

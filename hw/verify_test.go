@@ -3,10 +3,14 @@ package hw
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/hw/serial/serialsim"
 )
 
 func TestVerifyWithDummyUPS(t *testing.T) {
@@ -41,6 +45,31 @@ func TestVerifyWithDummyUPS(t *testing.T) {
 		v := Verify(context.Background(), db, Suggestion{Driver: "dummy-ups", Port: filepath.Join(dir, "missing.dev"), Ready: true}, 20*time.Second)
 		if v.OK || v.Error == "" || v.Output == "" {
 			t.Fatalf("want a failure with the driver's message: %+v", v)
+		}
+	})
+	t.Run("port held by another process", func(t *testing.T) {
+		sim, err := serialsim.Start(serialsim.Silent{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sim.Close()
+		f, err := os.OpenFile(sim.Path, os.O_RDWR|syscall.O_NOCTTY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("sleep", "30")
+		cmd.ExtraFiles = []*os.File{f}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		v := Verify(context.Background(), db, Suggestion{Driver: "dummy-ups", Port: sim.Path, Device: "serial:" + sim.Path, Ready: true}, 20*time.Second)
+		if v.OK || !strings.Contains(v.Error, "in use") || len(v.Command) != 0 {
+			t.Fatalf("a held port must not be touched: %+v", v)
+		}
+		if got := sim.Received(); len(got) != 0 {
+			t.Errorf("the held port received %q", got)
 		}
 	})
 	t.Run("not installed", func(t *testing.T) {
