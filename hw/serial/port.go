@@ -53,6 +53,12 @@ func Holders(path string) []string {
 // another process holds it open or locked, then locked by us (flock, as
 // NUT's drivers do, and TIOCEXCL) and set to 2400 8N1 raw, the speed of
 // both Megatec and APC Smart.
+//
+// Opening a tty raises DTR and RTS (the kernel does it, for every program
+// that opens a port, NUT's drivers included). Smart units ignore the lines;
+// a contact-closure UPS whose cable uses one of them as "shut down" could
+// act on it while on battery. That risk is the open itself, not the bytes;
+// `nutmeg probe --no-serial` avoids it.
 func openPort(path string) (*os.File, error) {
 	if h := Holders(path); len(h) > 0 {
 		return nil, fmt.Errorf("%w: %s", ErrInUse, strings.Join(h, ", "))
