@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -197,4 +198,42 @@ func (db *DB) Driver(name string) Availability {
 		return Availability{Hint: fmt.Sprintf("%s is no longer part of NUT; use %s", name, r)}
 	}
 	return Availability{Hint: fmt.Sprintf("%s is not in %s; this NUT build does not provide it", name, db.DriverDir)}
+}
+
+// DriverInfo is one driver that NUT names, for a manual choice.
+type DriverInfo struct {
+	Name    string `json:"name"`
+	Entries int    `json:"entries"` // driver.list entries naming it
+	USBIDs  int    `json:"usb_ids"` // udev USB IDs naming it
+	Availability
+}
+
+// Drivers lists every driver that driver.list or the udev rules name, by
+// name, each with whether it is installed here.
+func (db *DB) Drivers() []DriverInfo {
+	idx := map[string]*DriverInfo{}
+	var names []string
+	get := func(n string) *DriverInfo {
+		if d, ok := idx[n]; ok {
+			return d
+		}
+		d := &DriverInfo{Name: n, Availability: db.Driver(n)}
+		idx[n] = d
+		names = append(names, n)
+		return d
+	}
+	for _, e := range db.Entries {
+		for _, r := range e.Drivers {
+			get(r.Name).Entries++
+		}
+	}
+	for _, r := range db.Rules {
+		get(r.Driver).USBIDs++
+	}
+	sort.Strings(names)
+	out := make([]DriverInfo, len(names))
+	for i, n := range names {
+		out[i] = *idx[n]
+	}
+	return out
 }

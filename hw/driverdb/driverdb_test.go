@@ -289,3 +289,40 @@ func TestLoadFixtureDir(t *testing.T) {
 		t.Error("VendorKnown")
 	}
 }
+
+func TestDriversIndex(t *testing.T) {
+	requireNUT(t, DriverListPath, UdevRulesPath, DriverDir)
+	db, err := Load(Paths{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drivers := db.Drivers()
+	byName := map[string]DriverInfo{}
+	entries := 0
+	for _, d := range drivers {
+		byName[d.Name] = d
+		entries += d.Entries
+	}
+	// Every alternative of every entry is counted once.
+	alts := 0
+	for _, e := range db.Entries {
+		alts += len(e.Drivers)
+	}
+	if entries != alts {
+		t.Errorf("driver index counts %d references, entries have %d", entries, alts)
+	}
+	for _, n := range []string{"usbhid-ups", "nutdrv_qx", "apcsmart", "snmp-ups"} {
+		d, ok := byName[n]
+		if !ok {
+			t.Errorf("%s missing from the index", n)
+			continue
+		}
+		_, statErr := os.Stat(DriverDir + "/" + n)
+		if d.Installed != (statErr == nil) {
+			t.Errorf("%s: installed=%v, but stat says %v", n, d.Installed, statErr)
+		}
+	}
+	if byName["usbhid-ups"].USBIDs == 0 {
+		t.Error("usbhid-ups has USB IDs")
+	}
+}
