@@ -160,7 +160,11 @@ func New(cfg Config) (*Service, error) {
 		log = slog.Default()
 	}
 	s := cfg.Settings
-	if err := s.Validate(); err != nil {
+	verr := s.Validate()
+	if cfg.System {
+		verr = s.ValidateStored() // NUT's files are not ours: no monitor password needed
+	}
+	if err := verr; err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
 	if cfg.StateDir == "" {

@@ -41,6 +41,7 @@ type Supervisor struct {
 	MinBackof time.Duration // first wait before a restart; 0 means 1 s
 	MaxBackof time.Duration // 0 means 30 s
 	Stable    time.Duration // a set that ran this long resets the backoff; 0 means 60 s
+	NoUpsmon  bool          // driver and upsd only (apply's one-off proof)
 
 	mu       sync.Mutex
 	procs    []*child // in start order
@@ -291,6 +292,9 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 		if err := s.waitServing(ctx, ups, addr, ready, drv, upsd); err != nil {
 			return err
 		}
+	}
+	if s.NoUpsmon {
+		return nil
 	}
 	mon, err := s.spawn("upsmon", "upsmon", "-F")
 	if err != nil {

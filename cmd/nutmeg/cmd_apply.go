@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	iofs "io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
+	"github.com/nutmeg-ups/nutmeg/nut/service"
+)
+
+func init() {
+	register(&command{name: "apply", args: "[--settings F] [--state DIR] [--system] [--root DIR] [--password-stdin]",
+		summary: "install the NUT files and (re)start NUT", run: runApply})
+}
+
+func runApply(flags *flag.FlagSet, args []string, e *env) error {
+	fs := flags
+	settings := fs.String("settings", "", "settings `FILE` (default: the user's settings file)")
+	state := stateDirFlag(fs)
+	system := fs.Bool("system", false, "write the system's NUT config (/etc/nut, root:nut 0640) and restart the platform's NUT units; needs root")
+	root := fs.String("root", "", "write the system-mode files under `DIR`/etc/nut and start nothing")
+	stdin := fs.Bool("password-stdin", false, "read the monitor password from the first line of stdin")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *system && *root != "" {
+		return badInputf("give --system or --root, not both")
+	}
+	path := *settings
+	if path == "" {
+		p, err := nut.DefaultPath()
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	s, err := nut.Load(path)
+	if err != nil {
+		if errors.Is(err, iofs.ErrNotExist) {
+			return badInputf("--settings: %v", err)
+		}
+		return badInputf("%v", err)
+	}
+	ro := secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)}
+	if *stdin {
+		ro.Stdin = e.stdin
+	}
+	if s.MonPwd, err = secret.Resolve(secret.MonitorPassword, ro); err != nil {
+		return err
+	}
+	ro.Stdin = nil // one secret from stdin at most
+	if s.RMonitor {
+		if s.RemotePwd, err = secret.Resolve(secret.RemotePassword, ro); err != nil {
+			return err
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return badInputf("%s: %v", path, err)
+	}
+
+	switch {
+	case *root != "":
+		dir, files, err := service.ApplyRoot(s, *root)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintf(e.stdout, "wrote %s\n", filepath.Join(dir, f.Name))
+		}
+		fmt.Fprintf(e.stdout, "previous files kept in %s\n", filepath.Join(dir, ".nutmeg-previous"))
+		return nil
+	case *system:
+		return applySystem(e, s, path)
+	}
+
+	dir, err := resolveStateDir(*state, false)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	res, err := service.Apply(ctx, s, path, dir, service.ApplyOptions{})
+	if err != nil {
+		return err
+	}
+	switch res.Via {
+	case "service":
+		fmt.Fprintf(e.stdout, "applied: the running service restarted NUT on the new files in %s\n", res.Dir)
+	default:
+		fmt.Fprintf(e.stdout, "applied: files installed in %s and proven (NUT started, read the status, stopped again)\n", res.Dir)
+		fmt.Fprintf(e.stdout, "start the service to keep NUT running: nutmeg service --settings %s --state %s\n", path, dir)
+	}
+	fmt.Fprintf(e.stdout, "ups.status: %s\n", res.Status)
+	return nil
+}
+
+// applySystem writes /etc/nut for the platform's NUT units. It needs root;
+// from the desktop it runs through pkexec (packaging's polkit action).
+func applySystem(e *env, s nut.Settings, path string) error {
+	if os.Geteuid() != 0 {
+		abs, _ := filepath.Abs(path)
+		return fmt.Errorf("--system writes /etc/nut and restarts nut-driver@%s, nut-server and nut-monitor: it needs root.\n"+
+			"Run it as: pkexec nutmeg apply --system --settings %s\n"+
+			"(the monitor password comes from NUTMEG_MONITOR_PASSWORD or --password-stdin under pkexec; there is no keyring as root)",
+			s.Identifier, abs)
+	}
+	return errors.New("--system: restarting the platform's NUT units is not built yet; " +
+		"use `nutmeg apply --root /` to write /etc/nut (root:nut 0640, previous set kept), then `systemctl restart nut.target`")
+}

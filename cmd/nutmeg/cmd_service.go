@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
+	"github.com/nutmeg-ups/nutmeg/nut/service"
+)
+
+func init() {
+	register(&command{name: "service", args: "[--settings F] [--state DIR] [--system]",
+		summary: "the service side in the foreground", run: runService})
+}
+
+// systemSettingsPath is the system service's settings file.
+const systemSettingsPath = "/etc/nutmeg/settings.json"
+
+// loadServiceSettings reads the settings file (the user's by default, the
+// system's with system) and fills its secrets from the environment
+// (NUTMEG_MONITOR_PASSWORD, ...), then the keyring (the root-only secrets
+// file for the system service). Problems with the file's content are bad
+// input (exit 2).
+func loadServiceSettings(path string, system bool) (nut.Settings, string, error) {
+	if path == "" {
+		if system {
+			path = systemSettingsPath
+		} else {
+			p, err := nut.DefaultPath()
+			if err != nil {
+				return nut.Settings{}, "", err
+			}
+			path = p
+		}
+	}
+	s, err := nut.Load(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nut.Settings{}, path, badInputf("--settings: %v (run the setup wizard or give a settings file)", err)
+		}
+		return nut.Settings{}, path, badInputf("%v", err)
+	}
+	stored := false
+	if err := secret.Load(serviceSecrets(system), &s); err != nil {
+		// The system service writes no NUT files: it needs only the SMTP
+		// password, and mail without it fails later with a clear log line.
+		var missing *secret.MissingError
+		if !system || !errors.As(err, &missing) {
+			return nut.Settings{}, path, err
+		}
+		stored = true
+	}
+	verr := s.Validate()
+	if stored {
+		verr = s.ValidateStored()
+	}
+	if err := verr; err != nil {
+		return nut.Settings{}, path, badInputf("%s: %v", path, err)
+	}
+	return s, path, nil
+}
+
+func serviceSecrets(system bool) secret.Store {
+	if system {
+		return secret.WithEnv(secret.File(secret.DefaultFile), nil)
+	}
+	return secret.WithEnv(secret.Keyring(5*time.Second), nil)
+}
+
+func stateDirFlag(fs *flag.FlagSet) *string {
+	return fs.String("state", "", "the service's state `DIR` (default ~/.local/state/nutmeg; /var/lib/nutmeg with --system)")
+}
+
+func resolveStateDir(dir string, system bool) (string, error) {
+	if dir != "" {
+		return dir, nil
+	}
+	return service.DefaultStateDir(system)
+}
+
+func runService(fs *flag.FlagSet, args []string, e *env) error {
+	settings := fs.String("settings", "", "settings `FILE` (default: the user's settings file)")
+	state := stateDirFlag(fs)
+	system := fs.Bool("system", false, "NUT is run by the platform's units; only watch it, count down and serve the API")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	s, path, err := loadServiceSettings(*settings, *system)
+	if err != nil {
+		return err
+	}
+	dir, err := resolveStateDir(*state, *system)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	svc, err := service.New(service.Config{Settings: s, SettingsPath: path, Secrets: serviceSecrets(*system),
+		StateDir: dir, System: *system, Log: log})
+	if err != nil {
+		return err
+	}
+	log.Info("nutmeg service starting", "ups", s.Identifier, "mode", s.Mode, "shutdown", s.Shutdown, "state", dir, "pid", os.Getpid())
+	if err := svc.Run(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stderr, "nutmeg service: stopped; no NUT process left running")
+	return nil
+}
