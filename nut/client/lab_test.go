@@ -296,11 +296,15 @@ func TestStaleAndDriverGone(t *testing.T) {
 	_ = syscall.Kill(drv, syscall.SIGCONT)
 	pollUntil(t, c, func(_ Status, err error) bool { return err == nil })
 
+	// Driver gone: upsd may first answer "no data yet" (WAIT) or stale, and
+	// then DRIVER-NOT-CONNECTED; every answer on the way is comm-lost.
 	lab.Stop("driver")
-	_, err = pollUntil(t, c, func(_ Status, err error) bool { return err != nil })
-	if !IsDriverNotConnected(err) && !IsStale(err) {
-		t.Fatalf("driver gone: %v", err)
-	}
+	pollUntil(t, c, func(_ Status, err error) bool {
+		if err != nil && !IsCommLost(err) {
+			t.Fatalf("driver gone: %v", err)
+		}
+		return IsDriverNotConnected(err)
+	})
 	// The session survives protocol errors.
 	if _, err := c.ListUPS(); err != nil {
 		t.Errorf("ListUPS after stale: %v", err)
