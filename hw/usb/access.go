@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/nutmeg-ups/nutmeg/packaging"
 )
 
 // Account is the user that NUT's drivers run as, with its groups.
@@ -80,7 +82,7 @@ type Access struct {
 
 // UdevRuleFile is the rule file that Nutmeg's package installs; it gives
 // the nut group read-write access to the UPS IDs that NUT's own rules miss.
-const UdevRuleFile = "/lib/udev/rules.d/62-nutmeg-ups.rules"
+const UdevRuleFile = "/lib/udev/rules.d/" + packaging.UdevRuleName
 
 // CheckAccess decides from the node's owner, group and mode whether acc can
 // open it read-write, as libusb needs. It does not open the device, so it
