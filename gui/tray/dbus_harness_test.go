@@ -71,7 +71,7 @@ func requireTool(t testing.TB, name string) string {
 // privateBus starts a session bus of its own for one test, so tests (and
 // packages testing in parallel) never meet each other's watcher or
 // notification server.
-func privateBus(t *testing.T) string {
+func privateBus(t testing.TB) string {
 	t.Helper()
 	bin := requireTool(t, "dbus-daemon")
 	cmd := exec.Command(bin, "--session", "--nofork", "--print-address=1")
@@ -91,7 +91,7 @@ func privateBus(t *testing.T) string {
 	return strings.TrimSpace(line)
 }
 
-func busConn(t *testing.T, addr string) *dbus.Conn {
+func busConn(t testing.TB, addr string) *dbus.Conn {
 	t.Helper()
 	c, err := dbus.Connect(addr)
 	if err != nil {
@@ -124,7 +124,7 @@ func (w *watcher) last() string {
 	return w.items[len(w.items)-1]
 }
 
-func startWatcher(t *testing.T, c *dbus.Conn) *watcher {
+func startWatcher(t testing.TB, c *dbus.Conn) *watcher {
 	t.Helper()
 	w := &watcher{}
 	if err := c.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
@@ -134,7 +134,7 @@ func startWatcher(t *testing.T, c *dbus.Conn) *watcher {
 	return w
 }
 
-func owned(t *testing.T, c *dbus.Conn, name string) {
+func owned(t testing.TB, c *dbus.Conn, name string) {
 	t.Helper()
 	r, err := c.RequestName(name, dbus.NameFlagDoNotQueue)
 	if err != nil || r != dbus.RequestNameReplyPrimaryOwner {
@@ -194,7 +194,7 @@ func (n *notifications) count(summary string) int {
 	return c
 }
 
-func startNotifications(t *testing.T, c *dbus.Conn) *notifications {
+func startNotifications(t testing.TB, c *dbus.Conn) *notifications {
 	t.Helper()
 	n := &notifications{}
 	if err := c.Export(n, notifyPath, notifyName); err != nil {
@@ -229,7 +229,7 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startTray(t *testing.T, busAddr string, env ...string) *trayProc {
+func startTray(t testing.TB, busAddr string, env ...string) *trayProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	raceDir := t.TempDir()
@@ -262,7 +262,7 @@ func startTray(t *testing.T, busAddr string, env ...string) *trayProc {
 // GetLayout starts on its first call runs refresh(), which bumps
 // menuVersion under instance.lock while GetLayout reads it under
 // menuLock. It is upstream's and harmless (a uint32 revision counter).
-func checkRaces(t *testing.T, dir string) {
+func checkRaces(t testing.TB, dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "race*"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -282,7 +282,7 @@ func checkRaces(t *testing.T, dir string) {
 }
 
 // stop asks the tray to quit (stdin closes) and waits for a clean exit.
-func (p *trayProc) stop(t *testing.T) {
+func (p *trayProc) stop(t testing.TB) {
 	if p.cmd.ProcessState != nil {
 		return
 	}
@@ -303,7 +303,7 @@ func (p *trayProc) stop(t *testing.T) {
 
 // sni reads the tray's StatusNotifierItem and dbusmenu as a panel would.
 type sni struct {
-	t    *testing.T
+	t    testing.TB
 	conn *dbus.Conn
 	dest string
 }
@@ -427,13 +427,13 @@ func (s *sni) click(label string) {
 }
 
 // waitRegistered waits until the tray registers with the watcher.
-func waitRegistered(t *testing.T, c *dbus.Conn, w *watcher, p *trayProc) *sni {
+func waitRegistered(t testing.TB, c *dbus.Conn, w *watcher, p *trayProc) *sni {
 	t.Helper()
 	waitFor(t, 15*time.Second, func() bool { return w.last() != "" }, func() string { return "no StatusNotifierItem registered\n" + p.out.String() })
 	return &sni{t: t, conn: c, dest: w.last()}
 }
 
-func waitFor(t *testing.T, d time.Duration, ok func() bool, why func() string) {
+func waitFor(t testing.TB, d time.Duration, ok func() bool, why func() string) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {
@@ -446,7 +446,7 @@ func waitFor(t *testing.T, d time.Duration, ok func() bool, why func() string) {
 
 // sameIcon reports whether a pixmap read from the bus shows icon.Draw(st,
 // size) as straight-alpha ARGB32, within 1 per channel (trayPNG's bound).
-func sameIcon(t *testing.T, got []pixmap, st icon.State, size int) bool {
+func sameIcon(t testing.TB, got []pixmap, st icon.State, size int) bool {
 	t.Helper()
 	if len(got) != 1 || got[0].W != int32(size) || got[0].H != int32(size) || len(got[0].Pix) != size*size*4 {
 		t.Logf("pixmaps: %d", len(got))
@@ -474,7 +474,7 @@ func sameIcon(t *testing.T, got []pixmap, st icon.State, size int) bool {
 
 // scriptExe writes a stand-in for the nutmeg binary that records which
 // window the tray asked for.
-func scriptExe(t *testing.T) (exe, record string) {
+func scriptExe(t testing.TB) (exe, record string) {
 	dir := t.TempDir()
 	record = filepath.Join(dir, "started")
 	exe = filepath.Join(dir, "nutmeg")

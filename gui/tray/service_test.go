@@ -35,7 +35,7 @@ type labWatcher struct {
 	done   chan struct{}
 }
 
-func shortDir(t *testing.T) string {
+func shortDir(t testing.TB) string {
 	d, err := os.MkdirTemp("", "nmt")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func shortDir(t *testing.T) string {
 	return d
 }
 
-func (lw *labWatcher) start(t *testing.T) {
+func (lw *labWatcher) start(t testing.TB) {
 	t.Helper()
 	w, err := service.NewWatcher(service.WatcherConfig{
 		UPS: "ups", Addr: lw.lab.Addr(), Mode: nut.ModePrimary,
@@ -77,7 +77,7 @@ type follower struct {
 	last *api.Countdown
 }
 
-func follow(t *testing.T, sock string) *follower {
+func follow(t testing.TB, sock string) *follower {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := api.Dial(ctx, sock)

@@ -208,10 +208,28 @@ func (l *loop) run(ctx context.Context) {
 	updates := make(chan update)
 	go l.src.run(ctx, updates)
 	go l.notifier(ctx)
-	tick := time.NewTicker(time.Second)
+
+	// The tick runs only while something on screen moves (a countdown, a
+	// pending confirmation), so an idle tray never wakes up. It fires just
+	// after each whole second before the deadline, when the label changes.
+	tick := time.NewTimer(time.Hour)
+	tick.Stop()
 	defer tick.Stop()
-	l.menu.show(Present(l.snap, time.Now()), l.cfg.IconSize)
 	for {
+		l.menu.show(Present(l.snap, time.Now()), l.cfg.IconSize)
+		var tickC <-chan time.Time
+		if cd := l.snap.State.Countdown; cd != nil || l.snap.Confirming {
+			d := time.Second
+			if cd != nil {
+				if r := time.Until(cd.ShutdownAt) % time.Second; r > 0 {
+					d = r + time.Millisecond
+				}
+			}
+			tick.Reset(d)
+			tickC = tick.C
+		} else {
+			tick.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -219,15 +237,11 @@ func (l *loop) run(ctx context.Context) {
 			l.apply(u)
 		case a := <-l.menu.clicks:
 			l.click(ctx, a)
-		case now := <-tick.C:
+		case now := <-tickC:
 			if l.snap.Confirming && now.After(l.confirmUntil) {
 				l.snap.Confirming = false
 			}
-			if l.snap.State.Countdown == nil && !l.snap.Confirming {
-				continue // nothing moves between pushes
-			}
 		}
-		l.menu.show(Present(l.snap, time.Now()), l.cfg.IconSize)
 	}
 }
 
