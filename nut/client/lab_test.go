@@ -454,3 +454,50 @@ func BenchmarkPoll(b *testing.B) {
 		}
 	}
 }
+
+func TestDialErrors(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name string
+		ctx  context.Context
+		addr string
+		want string
+	}{
+		{"cancelled", ctx, "127.0.0.1:3493", "connect to upsd"},
+		{"nothing listening", context.Background(), fmt.Sprintf("127.0.0.1:%d", nutlab.FreePort(t)), "connection refused"},
+		{"bad address", context.Background(), "host:99999", "port must be"},
+	}
+	for _, tc := range tests {
+		c, err := Dial(tc.ctx, tc.addr, Options{Timeout: time.Second})
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: Dial succeeded", tc.name)
+		} else if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestInvalidNamesNeverReachTheWire(t *testing.T) {
+	lab := startLab(t, onBattery, "")
+	var p countingProxy
+	c := dial(t, p.start(t, lab.Addr()))
+	for _, bad := range []string{"", "ups\nFSD ups", "ups ups", `u"ps`} {
+		if _, err := c.Poll(bad); err == nil {
+			t.Errorf("Poll(%q) accepted", bad)
+		}
+		if err := c.InstCmd("ups", bad); err == nil {
+			t.Errorf("InstCmd(ups, %q) accepted", bad)
+		}
+	}
+	if err := c.Login("admin", "pass\nFSD ups"); err == nil {
+		t.Error("Login accepted a password with a line break")
+	}
+	if _, err := c.Poll("ups"); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.sent(); len(got) != 1 || got[0] != "LIST VAR ups" {
+		t.Errorf("sent %q", got)
+	}
+}
