@@ -167,3 +167,32 @@ func TestImportTrueNASNullsAndUnknownKeys(t *testing.T) {
 		t.Fatalf("nulls not defaults: %+v", s)
 	}
 }
+
+// Any input gives settings or an error, never a panic; imported settings
+// are normalized.
+func FuzzImportTrueNAS(f *testing.F) {
+	for _, name := range []string{"truenas-core13-primary.json", "truenas-scale-secondary.json", "truenas-rpc-genericups.json"} {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"identifier": 5, "toemail": [1], "monpwd": {}}`))
+	f.Add([]byte(`{"result": {"identifier": "x", "mode": "SLAVE"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		imp, err := ParseTrueNAS(data)
+		if err != nil {
+			return
+		}
+		s := imp.Settings
+		again := s
+		again.Normalize()
+		if again.Mode != s.Mode || again.Driver != s.Driver || again.Shutdown != s.Shutdown {
+			t.Fatalf("import not normalized: %+v", s)
+		}
+		if s.Mode == ModePrimary && s.MonPwd == WellKnownPassword {
+			t.Fatal("well-known password kept for a primary")
+		}
+	})
+}

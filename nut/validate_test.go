@@ -2,8 +2,10 @@ package nut
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -412,4 +414,35 @@ func TestDefaults(t *testing.T) {
 	if s.EffectiveShutdownCmd() != "/usr/local/bin/halt-all" {
 		t.Fatal("own shutdown command ignored")
 	}
+}
+
+// Normalize is idempotent and Validate never panics, whatever the text
+// fields hold.
+func FuzzNormalizeValidate(f *testing.F) {
+	for _, seed := range [][4]string{
+		{"MASTER", "genericups upstype=16$Elite 2002", "ups", "pass=word"},
+		{" slave ", "usbhid-ups$Back-UPS", "a,b", "fixmepass"},
+		{"primary", "blazer_ser or blazer_usb (USB ID ffff:0000)", "üps", "a b#c\\d"},
+		{"", "$", "", ""},
+		{"x", " = =a b= c", "[x]", "\x00\n"},
+	} {
+		f.Add(seed[0], seed[1], seed[2], seed[3])
+	}
+	f.Fuzz(func(t *testing.T, mode, driver, id, pw string) {
+		old := DriverDir
+		DriverDir = t.TempDir()
+		defer func() { DriverDir = old }()
+		s := Defaults()
+		s.Mode, s.Driver, s.Identifier, s.MonPwd = mode, driver, id, pw
+		s.ToEmail = []string{id, pw}
+		s.Normalize()
+		once := s
+		once.DriverOptions = maps.Clone(s.DriverOptions)
+		s.Normalize()
+		if !reflect.DeepEqual(once, s) {
+			t.Fatalf("Normalize not idempotent:\n%+v\n%+v", once, s)
+		}
+		_ = s.Validate()
+		_ = s.ValidateStored()
+	})
 }
