@@ -22,6 +22,12 @@ import (
 // Measured here at 0.05-0.2 s (TestShutdownTimerBatt logs it).
 const DefaultReaction = 100 * time.Millisecond
 
+// HostSyncSlack is what upsmon 2.8.0 waits beyond HOSTSYNC when a
+// secondary stays logged in: its wait loop counts whole seconds, so the
+// wait is between HOSTSYNC and HOSTSYNC+1 s (measured: 3.85 s for
+// HOSTSYNC 3, TestHostSyncLead). Half a second keeps the error within ±0.5 s.
+const HostSyncSlack = 500 * time.Millisecond
+
 // Mailer takes events for email without ever blocking (nut/notify.Queue).
 type Mailer interface {
 	Enqueue(e api.Event) bool
@@ -322,7 +328,7 @@ func (w *Watcher) refreshLead(ctx context.Context, now time.Time) {
 	defer cancel()
 	if c, err := client.Dial(cctx, w.cfg.Addr, client.Options{Timeout: time.Second}); err == nil {
 		if n, err := c.NumLogins(w.cfg.UPS); err == nil && n > 1 {
-			lead += w.cfg.HostSync
+			lead += w.cfg.HostSync + HostSyncSlack
 		}
 		c.Close()
 	}

@@ -1,6 +1,9 @@
 package service
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,5 +252,51 @@ func TestUpsdKilledNoEventLostOrDoubled(t *testing.T) {
 	case <-col.c.Done():
 		t.Fatal("the API connection dropped")
 	default:
+	}
+}
+
+// A secondary logged in: upsmon waits for it up to HOSTSYNC after FSD, so
+// the service issues FSD that much earlier and the machine still goes down
+// at ShutdownAt.
+func TestHostSyncLead(t *testing.T) {
+	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownBatt, Timer: 7 * time.Second}, time.Minute, dev("OL"),
+		func(c *WatcherConfig) { c.HostSync = 3 * time.Second },
+		func(sup *Supervisor) {
+			f, err := os.OpenFile(filepath.Join(sup.Etc, "upsmon.conf"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(f, "HOSTSYNC 3")
+			f.Close()
+		})
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	// A secondary that never logs out (as a machine that is slow to go down).
+	sec, err := net.Dial("tcp", s.lab.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sec.Close()
+	fmt.Fprintf(sec, "USERNAME %s\nPASSWORD \"%s\"\nLOGIN ups\n", labUser, labPass)
+	r := bufio.NewReader(sec)
+	for range 3 {
+		if ans, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(ans, "OK") {
+			t.Fatalf("secondary login: %q %v", ans, err)
+		}
+	}
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	onbatt, i := col.event(t, 0, EvOnBatt, 10*time.Second)
+	st, _ := col.wait(t, i, 3*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	cd := st.m.State.Countdown
+	lead := cd.ShutdownAt.Sub(cd.FSDAt)
+	if lead < 3*time.Second || lead > 4*time.Second {
+		t.Errorf("lead %v with a secondary logged in, want HOSTSYNC (3 s) + slack + reaction", lead)
+	}
+	shut, _ := col.event(t, i, EvShutdown, 10*time.Second)
+	mark := waitMarker(t, s.marker, 10*time.Second)
+	t.Logf("ONBATT +0, FSD +%v, marker +%v, ShutdownAt +%v", shut.m.Event.Time.Sub(onbatt.m.Event.Time),
+		mark.Sub(onbatt.m.Event.Time), cd.ShutdownAt.Sub(onbatt.m.Event.Time))
+	if d := mark.Sub(cd.ShutdownAt); d < -time.Second || d > time.Second {
+		t.Errorf("marker %v from ShutdownAt", d)
 	}
 }
