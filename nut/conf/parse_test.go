@@ -45,6 +45,7 @@ var parseCases = []struct {
 	{name: "max word ok", in: "desc = " + strings.Repeat("x", 512) + "\n", want: [][]string{{"desc", "=", strings.Repeat("x", 512)}}},
 	{name: "non-ascii in comment is fine", in: "# Büro\ndesc = a\n", want: [][]string{{"desc", "=", "a"}}},
 	{name: "continuation joins words", in: "desc = ab\\\ncd\n", want: [][]string{{"desc", "=", "abcd"}}},
+	{name: "continuation after space makes an empty word", in: "desc = x \\\n  y\n", want: [][]string{{"desc", "=", "x", "", "y"}}},
 	{name: "continuation in quotes", in: "desc = \"ab\\\ncd\"\n", want: [][]string{{"desc", "=", "abcd"}}},
 	{name: "section", in: "[ups]\n\tdriver = dummy-ups\n", want: [][]string{{"[ups]"}, {"driver", "=", "dummy-ups"}}},
 	{name: "no final newline", in: "a = b", want: [][]string{{"a", "=", "b"}}},
