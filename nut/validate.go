@@ -97,7 +97,7 @@ func (s Settings) validate(needSecrets bool) error {
 	switch s.Mode {
 	case ModePrimary, ModeSecondary:
 	case "master", "slave", "MASTER", "SLAVE":
-		c.bad("mode", `must be "primary" or "secondary" (call Normalize to map the NAS's master/slave)`, s.Mode)
+		c.bad("mode", `must be "primary" or "secondary" (loading or importing reads the NAS's "master"/"slave" as those)`, s.Mode)
 	default:
 		c.bad("mode", `must be "primary" or "secondary"`, s.Mode)
 	}

@@ -78,7 +78,7 @@ func TestValidateRules(t *testing.T) {
 		{"identifier 64 chars", validPrimary, func(s *Settings) { s.Identifier = strings.Repeat("u", 64) }, nil},
 
 		{"mode unknown", validPrimary, func(s *Settings) { s.Mode = "server" }, []want{{"mode", `must be "primary" or "secondary"`}}},
-		{"mode not normalized", validPrimary, func(s *Settings) { s.Mode = "MASTER" }, []want{{"mode", "Normalize"}}},
+		{"mode not normalized", validPrimary, func(s *Settings) { s.Mode = "MASTER" }, []want{{"mode", `reads the NAS's "master"/"slave" as those`}}},
 
 		{"primary without driver", validPrimary, func(s *Settings) { s.Driver = "" }, []want{{"driver", "is required in primary mode"}}},
 		{"driver from another package", validPrimary, func(s *Settings) { s.Driver = "snmp-ups" }, []want{{"driver", "Debian package nut-snmp"}}},
