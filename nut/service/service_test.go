@@ -128,3 +128,54 @@ func TestServiceFromSettings(t *testing.T) {
 		t.Fatalf("events: %+v %v", rep, err)
 	}
 }
+
+// Secondary mode: the service runs upsmon alone, following another upsd.
+// `upsmon -c fsd` on a secondary runs SHUTDOWNCMD at once, without setting
+// FSD on the primary (upsmon's forceshutdown: only primaries set FSD and
+// wait for others), so the countdown works the same and the primary is
+// left alone.
+func TestSecondaryCountdown(t *testing.T) {
+	nutlab.Require(t)
+	primary := nutlab.New(t)
+	primary.WriteBasic("ups", "ups.dev", labUser, labPass, filepath.Join(primary.Dir, "primary-marker"))
+	primary.WriteDev("ups.dev", dev("OL"))
+	primary.StartDriver("dummy-ups", "ups")
+	primary.StartUpsd()
+	primary.WaitReady("ups", 15*time.Second)
+
+	state := shortDir(t)
+	marker := filepath.Join(state, "marker")
+	s := labSettings(t, marker)
+	s.Mode, s.Driver, s.Port = nut.ModeSecondary, "", ""
+	s.RemoteHost, s.RemotePort = "127.0.0.1", primary.Port
+	s.MonUser, s.MonPwd = labUser, labPass
+	lock := nutlab.LockUpsmon(t)
+	defer lock.Close()
+	svc, err := New(Config{Settings: s, StateDir: state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(EtcDir(state), conf.UPSConf)); err == nil {
+		t.Error("secondary mode wrote ups.conf")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	col := collect(t, filepath.Join(state, api.SocketName))
+	col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	if p := svc.Supervisor().Pids(); p["driver"] != 0 || p["upsd"] != 0 || p["upsmon"] == 0 {
+		t.Fatalf("secondary runs %v, want upsmon only", p)
+	}
+	primary.WriteDev("ups.dev", dev("OB DISCHRG"))
+	ev, i := col.event(t, 0, EvOnBatt, 10*time.Second)
+	st, _ := col.wait(t, i, 3*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	mark := waitMarker(t, marker, 10*time.Second)
+	t.Logf("secondary: marker %v after ONBATT, %v from ShutdownAt", mark.Sub(ev.m.Event.Time), mark.Sub(st.m.State.Countdown.ShutdownAt))
+	if d := mark.Sub(st.m.State.Countdown.ShutdownAt); d < -time.Second || d > time.Second {
+		t.Errorf("marker %v from ShutdownAt", d)
+	}
+	if v, _ := primary.Var("ups", "ups.status"); strings.Contains(v, "FSD") {
+		t.Errorf("a secondary's countdown set FSD on the primary: %q", v)
+	}
+}
