@@ -1,18 +1,12 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
-	"fmt"
-	"log"
 	"os"
-	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/nutmeg-ups/nutmeg/gui/tray"
-	"github.com/nutmeg-ups/nutmeg/nut/api"
 )
 
 func init() {
@@ -20,60 +14,30 @@ func init() {
 		summary: "the tray icon (starts the wizard on first run)", run: runTray})
 }
 
-// traySocketCandidates are where a local service's socket may be: the user
-// service's state directory, then the system service's.
-func traySocketCandidates() []string {
-	var out []string
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		out = append(out, api.SocketPath(filepath.Join(d, "nutmeg")))
-	} else if home, err := os.UserHomeDir(); err == nil {
-		out = append(out, api.SocketPath(filepath.Join(home, ".local", "state", "nutmeg")))
-	}
-	return append(out, api.SocketPath("/var/lib/nutmeg"))
-}
-
+// runTray hands over to the lightweight nutmeg-tray binary when it is
+// installed beside this one (this binary links Fyne for the windows, which
+// doubles a process's memory even with no window open); otherwise, or with
+// NUTMEG_TRAY_INPROCESS=1, it runs the tray in this process.
 func runTray(fs *flag.FlagSet, args []string, e *env) error {
-	state := fs.String("state", "", "the service's state `DIR` (its socket is DIR/"+api.SocketName+")")
-	socket := fs.String("socket", "", "the service's API socket `PATH`")
-	server := fs.String("server", "", "poll this NUT server directly (no local service), `HOST[:PORT]`")
-	ups := fs.String("ups", "", "the UPS `NAME` on --server (default: its only UPS)")
+	var o tray.Options
+	o.Flags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg := tray.Config{Notifier: &tray.DBusNotifier{}, Logf: log.New(e.stderr, "", log.LstdFlags).Printf}
-	switch {
-	case *server != "" && (*socket != "" || *state != ""):
-		return badInputf("--server polls a NUT server directly: it excludes --socket and --state")
-	case *socket != "" && *state != "":
-		return badInputf("give --socket or --state, not both")
-	case *server != "":
-		cfg.Server, cfg.UPS = *server, *ups
-	case *socket != "":
-		cfg.Socket = *socket
-	case *state != "":
-		cfg.Socket = api.SocketPath(*state)
-	default:
-		cands := traySocketCandidates()
-		cfg.Socket = cands[0]
-		for _, c := range cands {
-			if _, err := os.Stat(c); err == nil {
-				cfg.Socket = c
-				break
-			}
+	if _, err := o.Config(); err != nil {
+		return badInput{err}
+	}
+	if os.Getenv("NUTMEG_TRAY_INPROCESS") != "1" {
+		if light, ok := tray.Sibling(tray.LightName); ok {
+			// Exec replaces this process: only on failure does it return.
+			err := syscall.Exec(light, append([]string{tray.LightName}, args...), os.Environ())
+			e.stderr.Write([]byte("nutmeg: cannot start " + light + " (" + err.Error() + "); running the tray in this process\n"))
 		}
 	}
-
-	release, err := tray.Lock(tray.LockPath())
-	if errors.Is(err, tray.ErrRunning) {
-		fmt.Fprintln(e.stderr, "nutmeg: the tray is already running")
-		return nil // a second start exits quietly
+	err := tray.Main(o, e.stderr)
+	var usage *tray.UsageError
+	if errors.As(err, &usage) {
+		return badInput{err}
 	}
-	if err != nil {
-		return err
-	}
-	defer release()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return tray.Run(ctx, cfg)
+	return err
 }

@@ -1,0 +1,45 @@
+package tray
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestTrayDoesNotImportFyne: the tray runs all day, so its binary must not
+// link Fyne's window driver or GL (design.md §2). go list -deps gives every
+// package that the tray package and the nutmeg-tray binary build from.
+func TestTrayDoesNotImportFyne(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("go is not in PATH")
+		}
+		t.Skip("go is not in PATH")
+	}
+	for _, pkg := range []string{"github.com/nutmeg-ups/nutmeg/gui/tray", "github.com/nutmeg-ups/nutmeg/cmd/nutmeg-tray"} {
+		out, err := exec.Command(goBin, "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		deps := strings.Fields(string(out))
+		if len(deps) < 50 || !contains(deps, "fyne.io/systray") {
+			t.Fatalf("%s: implausible dependency list (%d packages, no fyne.io/systray)", pkg, len(deps))
+		}
+		for _, d := range deps {
+			if strings.HasPrefix(d, "fyne.io/fyne/") || strings.Contains(d, "go-gl/") || strings.Contains(d, "glfw") {
+				t.Errorf("%s depends on %s", pkg, d)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
