@@ -283,3 +283,13 @@ func ParseOptions(text string) (opts map[string]string, bad string) {
 	}
 	return opts, ""
 }
+
+// networkDrivers talk to a UPS over the network: their port is a host.
+var networkDrivers = map[string]bool{
+	"snmp-ups": true, "netxml-ups": true, "apcupsd-ups": true, "nut-ipmipsu": false,
+	"powerman-pdu": true, "generic_modbus": false,
+}
+
+// PortIsHost reports whether the driver's port is the host of a network UPS
+// rather than a serial device or "auto".
+func PortIsHost(driver string) bool { return networkDrivers[driver] }

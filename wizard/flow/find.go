@@ -43,13 +43,13 @@ func (f *Flow) Options() []Option {
 	var out []Option
 	if f.Found.Saved != nil {
 		s := f.Found.Saved
-		title := fmt.Sprintf("Keep the current UPS: %s", describeUPS(*s))
+		title := Clip(fmt.Sprintf("Keep the current UPS: %s", describeUPS(*s)), 72)
 		out = append(out, Option{Source: SourceSaved, Title: title, Reason: "The settings saved last time; the next pages show them for changes."})
 	}
 	r := f.Found.Report
 	for i, sg := range r.Suggestions {
 		dev := deviceOf(r, sg.Device)
-		title := fmt.Sprintf("%s — %s on %s", DeviceName(dev), sg.Driver, sg.Port)
+		title := Clip(fmt.Sprintf("%s — %s on %s", DeviceName(dev), sg.Driver, sg.Port), 72)
 		reason := fmt.Sprintf("%s (%s confidence)", strings.TrimSuffix(sg.Reason, "."), sg.Confidence)
 		if !sg.Ready {
 			reason += ". Not installed: " + sg.Install
@@ -58,7 +58,7 @@ func (f *Flow) Options() []Option {
 	}
 	if f.Found.Import != nil {
 		out = append(out, Option{Source: SourceImport,
-			Title:  fmt.Sprintf("Import the NUT setup in %s: %s", f.Found.ImportDir, describeUPS(*f.Found.Import)),
+			Title:  Clip(fmt.Sprintf("Import the NUT setup in %s: %s", f.Found.ImportDir, describeUPS(*f.Found.Import)), 72),
 			Reason: "This machine already has a hand-written NUT configuration. Nutmeg reads it into its settings; the files are replaced only when you apply, and the previous ones are kept."})
 	}
 	out = append(out,
@@ -161,6 +161,13 @@ func productName(d hw.Device) string {
 		maker, model = d.Maker, d.Model
 	}
 	maker, model = strings.TrimSpace(maker), strings.TrimSpace(model)
+	// APC's product string carries the firmware ("Back-UPS ES 700 FW:811.z3 .D USB FW:z3")
+	if i := strings.Index(model, " FW:"); i > 0 {
+		model = strings.TrimSpace(model[:i])
+	}
+	if short, ok := shortMakers[maker]; ok {
+		maker = short
+	}
 	switch {
 	case model != "" && maker != "" && !strings.HasPrefix(strings.ToLower(model), strings.ToLower(maker)):
 		return maker + " " + model
@@ -168,6 +175,23 @@ func productName(d hw.Device) string {
 		return model
 	}
 	return maker
+}
+
+// shortMakers are the names people use for makers whose USB strings are long.
+var shortMakers = map[string]string{
+	"American Power Conversion": "APC",
+	"EATON":                     "Eaton",
+	"Tripp Lite":                "Tripp Lite",
+	"CPS":                       "CyberPower",
+}
+
+// Clip shortens a one-line text to n runes with an ellipsis.
+func Clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // DeviceName names a device for people: "APC Back-UPS ES 700 (USB 051d:0002)".

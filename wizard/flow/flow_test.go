@@ -66,7 +66,12 @@ func TestValidationKeepsNextDisabledUntilFixed(t *testing.T) {
 		{Access, "identifier", func(s *nut.Settings) { s.Identifier = "my ups" }, func(s *nut.Settings) { s.Identifier = "my-ups" }},
 		{Access, "monpwd", func(s *nut.Settings) { s.MonPwd = "has=equals" }, func(s *nut.Settings) { s.MonPwd = "fine-Password-123" }},
 		{Shutdown, "shutdowntimer", func(s *nut.Settings) { s.ShutdownTimer = -1 }, func(s *nut.Settings) { s.ShutdownTimer = 60 }},
-		{Notify, "toemail", func(s *nut.Settings) { s.EmailNotify = true; s.ToEmail = []string{"not an address"}; s.SMTP.Host = "mail"; s.SMTP.From = "ups@example.com" },
+		{Notify, "toemail", func(s *nut.Settings) {
+			s.EmailNotify = true
+			s.ToEmail = []string{"not an address"}
+			s.SMTP.Host = "mail"
+			s.SMTP.From = "ups@example.com"
+		},
 			func(s *nut.Settings) { s.ToEmail = []string{"admin@example.com"} }},
 		{Advanced, "hostsync", func(s *nut.Settings) { s.HostSync = -5 }, func(s *nut.Settings) { s.HostSync = 15 }},
 	}

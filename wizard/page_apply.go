@@ -1,0 +1,246 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
+	"github.com/nutmeg-ups/nutmeg/wizard/flow"
+)
+
+// StatusEvery is how often the Apply page reads the live status.
+var StatusEvery = 2 * time.Second
+
+// applyPage runs the applier, shows each step and the result.
+type applyPage struct {
+	w *Wizard
+
+	progress *flow.Progress
+	steps    *fyne.Container
+	headline *widget.Label
+	status   *widget.Label
+	failure  *widget.Label
+	fixBox   *fyne.Container
+	fixText  *widget.Label
+	fixCmd   string
+	bar      *widget.ProgressBarInfinite
+}
+
+func (p *applyPage) content() fyne.CanvasObject {
+	p.steps = container.NewVBox()
+	p.headline = note("")
+	p.headline.TextStyle = fyne.TextStyle{Bold: true}
+	p.status = note("")
+	p.failure = note("")
+	p.failure.Importance = widget.DangerImportance
+	p.fixText = note("")
+	p.fixBox = container.NewVBox(widget.NewLabelWithStyle(T.Fix, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		p.fixText, container.NewHBox(widget.NewButton(T.CopyCommand, p.onCopyFix)))
+	p.fixBox.Hide()
+	p.bar = widget.NewProgressBarInfinite()
+	p.bar.Stop()
+	p.bar.Hide()
+	return container.NewVBox(p.bar, p.steps, widget.NewSeparator(), p.headline, p.status, p.failure, p.fixBox)
+}
+
+func (p *applyPage) load() { p.show() }
+
+func (p *applyPage) refresh() {}
+
+// show draws the progress.
+func (p *applyPage) show() {
+	pr := p.progress
+	p.steps.RemoveAll()
+	if pr == nil {
+		return
+	}
+	for _, r := range pr.Rows {
+		mark := map[string]string{flow.StatePending: "○", flow.StateRunning: "…", flow.StateDone: "✓",
+			flow.StateFailed: "✗", flow.StateSkipped: "–"}[r.State]
+		name := T.Steps[r.Step]
+		if name == "" {
+			name = r.Step
+		}
+		l := widget.NewLabel(mark + "  " + name)
+		switch r.State {
+		case flow.StateDone:
+			l.Importance = widget.SuccessImportance
+		case flow.StateFailed:
+			l.Importance = widget.DangerImportance
+		case flow.StatePending, flow.StateSkipped:
+			l.Importance = widget.LowImportance
+		}
+		p.steps.Add(l)
+		if r.Detail != "" && (r.State == flow.StateFailed || r.State == flow.StateRunning) {
+			d := note(r.Detail)
+			d.TextStyle = fyne.TextStyle{Monospace: true}
+			p.steps.Add(d)
+		}
+	}
+	switch {
+	case pr.Running:
+		p.bar.Show()
+		p.bar.Start()
+		p.headline.SetText(T.Applying)
+	case pr.Err == "":
+		p.bar.Stop()
+		p.bar.Hide()
+		p.headline.Importance = widget.SuccessImportance
+		p.headline.SetText(T.Applied)
+	default:
+		p.bar.Stop()
+		p.bar.Hide()
+		p.headline.Importance = widget.DangerImportance
+		name := T.Steps[pr.Failed]
+		if name == "" {
+			name = pr.Failed
+		}
+		p.headline.SetText(T.ApplyFailed + name)
+		msg := pr.Err
+		if pr.Restored {
+			msg += "\n" + T.Restored
+		}
+		p.failure.SetText(msg)
+	}
+	if pr.Fix != nil {
+		p.fixText.SetText(pr.Fix.Title + ": " + pr.Fix.Text + "\n\n" + pr.Fix.Command)
+		p.fixCmd = pr.Fix.Command
+		p.fixBox.Show()
+	} else {
+		p.fixBox.Hide()
+	}
+	p.headline.Refresh()
+}
+
+// start applies the setup in the background: the applier installs and
+// proves it, then the settings and the secrets are saved. Nothing is saved
+// when the applier fails.
+func (p *applyPage) start() {
+	w := p.w
+	f := w.flow
+	p.progress = flow.NewProgress(f.ApplySteps())
+	p.failure.SetText("")
+	p.status.SetText("")
+	p.show()
+	w.changed()
+	s, err := withSecrets(f, w.deps.Store)
+	if err != nil {
+		p.progress.Update(flow.StepWrite, flow.StateFailed, "")
+		p.progress.Finish(err, false)
+		p.show()
+		w.changed()
+		return
+	}
+	update := func(step, state, detail string) {
+		fyne.DoAndWait(func() {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			p.progress.Update(step, state, detail)
+			p.show()
+		})
+	}
+	w.async(func(ctx context.Context) func() {
+		var err error
+		if w.deps.Applier == nil {
+			err = errors.New("no applier: this build cannot install NUT's files")
+		} else {
+			err = w.deps.Applier.Apply(ctx, s, update)
+		}
+		restored := false
+		if err == nil {
+			update(flow.StepSave, flow.StateRunning, "")
+			if err = save(w.deps, s); err != nil {
+				update(flow.StepSave, flow.StateFailed, err.Error())
+			} else {
+				update(flow.StepSave, flow.StateDone, "")
+			}
+		}
+		return func() {
+			for _, r := range p.progress.Rows {
+				if r.Step == "restore" && r.State == flow.StateDone {
+					restored = true
+				}
+			}
+			p.progress.Finish(err, restored)
+			if err == nil {
+				w.Applied = true
+				p.watch(s)
+			}
+			p.show()
+			w.changed()
+		}
+	})
+}
+
+// save writes the settings file and the secrets, after NUT runs on them.
+func save(d Deps, s nut.Settings) error {
+	if d.SettingsPath != "" {
+		if err := nut.SaveValid(d.SettingsPath, s); err != nil {
+			return fmt.Errorf("save the settings: %w", err)
+		}
+	}
+	if d.Store != nil {
+		if err := secret.Save(d.Store, s); err != nil {
+			return fmt.Errorf("save the passwords in the keyring: %w", err)
+		}
+	}
+	return nil
+}
+
+// watch reads the live status until the window closes.
+func (p *applyPage) watch(s nut.Settings) {
+	w := p.w
+	if w.deps.Status == nil {
+		return
+	}
+	go func() {
+		t := time.NewTicker(StatusEvery)
+		defer t.Stop()
+		for {
+			ctx, cancel := context.WithTimeout(w.ctx, 10*time.Second)
+			st, err := w.deps.Status(ctx, s)
+			cancel()
+			if w.ctx.Err() != nil {
+				return
+			}
+			text := ""
+			if err != nil {
+				text = err.Error()
+			} else {
+				text = T.StatusNow + st.Summary()
+				if st.Maker != "" || st.Model != "" {
+					text += "\n" + strings.TrimSpace(st.Maker+" "+st.Model)
+				}
+			}
+			fyne.DoAndWait(func() {
+				w.mu.Lock()
+				defer w.mu.Unlock()
+				p.status.SetText(text)
+			})
+			select {
+			case <-w.ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+// StatusText is what the live status line says now (tests).
+func (w *Wizard) StatusText() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.apply.status.Text
+}
+
+func (p *applyPage) onCopyFix() {
+	p.w.app.Clipboard().SetContent(p.fixCmd)
+}
