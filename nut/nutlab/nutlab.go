@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 )
 
 // Bin is where Debian installs NUT's daemons and drivers.
@@ -217,6 +219,10 @@ func (l *Lab) StartUpsmon() *Proc {
 	l.t.Helper()
 	if l.lock == nil {
 		l.lock = LockUpsmon(l.t)
+	}
+	// A zombie left by an earlier upsmon would make this one refuse to start.
+	if _, err := pidfile.ClearStale(pidfile.Upsmon); err != nil {
+		l.t.Fatal(err)
 	}
 	return l.Start("upsmon", "upsmon", "-F")
 }

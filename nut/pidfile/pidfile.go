@@ -1,0 +1,64 @@
+// Package pidfile deals with NUT's pid files, in particular upsmon's, which
+// NUT 2.8.0 keeps at a fixed path (/run/nut/upsmon.pid). upsmon refuses to
+// start while the pid in that file answers kill(pid, 0) — and a zombie does.
+// Where PID 1 is slow to reap orphans (containers), the dead child of a
+// stopped upsmon lingers as a zombie and blocks the next start.
+package pidfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Upsmon is where NUT 2.8.0 (Debian) keeps upsmon's pid file.
+const Upsmon = "/run/nut/upsmon.pid"
+
+// Read returns the pid in the file.
+func Read(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("pid file %s: bad content %q", path, bytes.TrimSpace(b))
+	}
+	return pid, nil
+}
+
+// Running reports whether pid is a live (not zombie) process.
+func Running(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name, which may hold spaces.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
+}
+
+// ClearStale removes the pid file when the process it names is gone or a
+// zombie, and reports whether it did. A live process's file is left alone.
+func ClearStale(path string) (bool, error) {
+	pid, err := Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err == nil && Running(pid) {
+		return false, nil
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return false, fmt.Errorf("remove stale %s: %w", path, err)
+	}
+	return true, nil
+}
