@@ -1,0 +1,75 @@
+package window
+
+import (
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+)
+
+// demoSnapshot is a fixed picture of a power failure with a running
+// countdown, used by the render and golden tests.
+func demoSnapshot(tab string) Snapshot {
+	st := status(map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "64", "battery.runtime": "660", "ups.load": "23",
+		"input.voltage": "0", "output.voltage": "230", "input.frequency": "50", "ups.mfr": "Nutmeg", "ups.model": "Simulated UPS"})
+	hist := minutes(t0, 50, 0, func(i int) float64 {
+		if i >= 40 {
+			return float64(100 - 4*(i-40))
+		}
+		return 100
+	}, func(i int) float64 {
+		if i >= 20 && i < 25 {
+			return -1 // replaced below by unknown
+		}
+		return 20 + float64(i%7)
+	})
+	for i := range hist {
+		if hist[i].Load.V < 0 {
+			hist[i].Load = val(math.NaN())
+		}
+	}
+	s := nut.Defaults()
+	s.Driver, s.Port = "dummy-ups", "demo.dev"
+	s.ShutdownCmd = "/bin/sh -c 'echo shutdown >> /tmp/demo/shutdown.log'"
+	return Snapshot{
+		Linked: true,
+		State: api.State{UPS: "ups", Mode: "primary", Shutdown: "batt", Connected: true, Status: st,
+			Countdown: &api.Countdown{Reason: "ONBATT", Started: t0.Add(-18 * time.Second), ShutdownAt: t0.Add(42 * time.Second), CanPostpone: true, PostponeStep: 300},
+			Commands:  []string{"test.battery.start.quick", "beeper.toggle", "load.off"}},
+		Events: []api.Event{
+			{Time: t0.Add(-18 * time.Second), Name: "ONBATT", UPS: "ups", Message: "UPS ups is on battery"},
+			{Time: t0.Add(-18 * time.Second), Name: "COUNTDOWN", UPS: "ups", Message: "Shutdown countdown started (ONBATT): the computer shuts down at 12:00:42"},
+		},
+		History:  hist,
+		Settings: &s,
+		Tab:      tab,
+		Now:      t0,
+	}
+}
+
+func TestRenderEveryTab(t *testing.T) {
+	a := test.NewTempApp(t)
+	out := os.Getenv("NUTMEG_WINDOW_PNG") // set to a directory to look at the pictures
+	for _, tab := range Tabs {
+		img := Render(a, demoSnapshot(tab), fyne.NewSize(640, 520))
+		if b := img.Bounds(); b.Dx() < 600 || b.Dy() < 500 {
+			t.Fatalf("%s: image %v", tab, b)
+		}
+		if out != "" {
+			f, err := os.Create(filepath.Join(out, "window-"+tab+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			png.Encode(f, img)
+			f.Close()
+		}
+	}
+}
