@@ -205,7 +205,7 @@ func importUPS(s *nut.Settings, read readFunc, parse parseFunc) error {
 	if !ok {
 		return fmt.Errorf("import: no %s: a primary needs its UPS's driver", UPSConf)
 	}
-	own, extra, nutmeg := splitMark(text, optionsMark)
+	own, extra, nutmeg := splitMark(text, OptionsMark)
 	lines, err := parse(UPSConf, own)
 	if err != nil {
 		return err
@@ -271,7 +271,7 @@ func importUPSD(s *nut.Settings, read readFunc, parse parseFunc) error {
 	if err != nil || !ok {
 		return err // upsd's default: loopback on 3493
 	}
-	own, extra, nutmeg := splitMark(text, optionsUPSDMark)
+	own, extra, nutmeg := splitMark(text, OptionsUPSDMark)
 	lines, err := parse(UPSDConf, own)
 	if err != nil {
 		return err
@@ -310,7 +310,7 @@ func importUsers(s *nut.Settings, read readFunc, parse parseFunc) error {
 	if err != nil || !ok {
 		return err
 	}
-	own, extra, nutmeg := splitMark(text, extraUsersMark)
+	own, extra, nutmeg := splitMark(text, ExtraUsersMark)
 	lines, err := parse(UPSDUsers, own)
 	if err != nil {
 		return err

@@ -140,6 +140,24 @@ func Restore(dir string) error {
 	return syncDir(dir)
 }
 
+// PreviousNames lists the files of the set that the last Install replaced
+// (empty when there were none; an error wrapping fs.ErrNotExist when Install
+// never ran in dir). Restore brings back exactly these, so a caller can tell
+// whether there is an earlier setup to fall back to.
+func PreviousNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, PreviousDir))
+	if err != nil {
+		return nil, fmt.Errorf("previous set: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if isManaged(e.Name()) && e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
+}
+
 // backup copies the managed files now in dir to PreviousDir, replacing the
 // older copy only once the new one is complete.
 func backup(dir string) (err error) {

@@ -1,6 +1,8 @@
 package conf
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -81,6 +83,9 @@ func TestInstallBackupRestore(t *testing.T) {
 	if prev := dirFiles(t, filepath.Join(dir, PreviousDir)); len(prev) != 0 {
 		t.Fatalf("previous set after first install: %v", keys(prev))
 	}
+	if names, err := PreviousNames(dir); err != nil || len(names) != 0 {
+		t.Fatalf("PreviousNames after first install = %v, %v", names, err)
+	}
 	if ok, err := Managed(dir); !ok || err != nil {
 		t.Fatalf("Managed after install = %v, %v", ok, err)
 	}
@@ -96,6 +101,9 @@ func TestInstallBackupRestore(t *testing.T) {
 	}
 	if prev := dirFiles(t, filepath.Join(dir, PreviousDir)); !reflect.DeepEqual(prev, filesMap(primary)) {
 		t.Fatalf("previous set = %v, want the primary set", keys(prev))
+	}
+	if names, err := PreviousNames(dir); err != nil || !reflect.DeepEqual(names, primary.Names()) {
+		t.Fatalf("PreviousNames = %v, %v; want %v", names, err, primary.Names())
 	}
 	for _, e := range mustReadDir(t, dir) {
 		if strings.Contains(e, ".nutmeg-") && e != PreviousDir {
@@ -124,6 +132,9 @@ func TestRestoreToNothing(t *testing.T) {
 	dir := t.TempDir()
 	if err := Restore(dir); err == nil {
 		t.Fatal("Restore without a previous set succeeded")
+	}
+	if _, err := PreviousNames(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("PreviousNames before any Install: %v", err)
 	}
 	if err := Install(dir, render(t, combo{primary: true}), User); err != nil {
 		t.Fatal(err)

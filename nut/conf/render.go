@@ -42,11 +42,11 @@ var NotifyEvents = []string{"ONLINE", "ONBATT", "LOWBATT", "FSD", "COMMOK", "COM
 
 // Comment lines that separate Nutmeg's own lines from a free-text field's;
 // ImportDir splits a Nutmeg-written file there, so the text comes back as
-// written.
+// written. Lines inserted before a mark are not imported as free text.
 const (
-	optionsMark     = "# Extra lines from the options setting:"
-	optionsUPSDMark = "# Extra lines from the optionsupsd setting:"
-	extraUsersMark  = "# Extra users from the extrausers setting:"
+	OptionsMark     = "# Extra lines from the options setting:"
+	OptionsUPSDMark = "# Extra lines from the optionsupsd setting:"
+	ExtraUsersMark  = "# Extra users from the extrausers setting:"
 )
 
 // Options are the parts of the files that depend on how NUT runs, not on
@@ -298,7 +298,7 @@ func (r renderer) upsConf() (string, error) {
 				return "", fmt.Errorf("%s: line %d: %s is already in driver_options", FieldOptions, l.Num, k)
 			}
 		}
-		b.WriteString(optionsMark + "\n" + opts)
+		b.WriteString(OptionsMark + "\n" + opts)
 	}
 	return b.String(), nil
 }
@@ -330,7 +330,7 @@ func (r renderer) upsdConf() (string, error) {
 		return "", err
 	}
 	if opts != "" {
-		b.WriteString(optionsUPSDMark + "\n" + opts)
+		b.WriteString(OptionsUPSDMark + "\n" + opts)
 	}
 	return b.String(), nil
 }
@@ -369,7 +369,7 @@ func (r renderer) upsdUsers() (string, error) {
 				}
 			}
 		}
-		b.WriteString("\n" + extraUsersMark + "\n" + extra)
+		b.WriteString("\n" + ExtraUsersMark + "\n" + extra)
 	}
 	return b.String(), nil
 }
