@@ -33,11 +33,12 @@ type State struct {
 var (
 	green = color.NRGBA{0x2e, 0xb8, 0x4f, 0xff}
 	amber = color.NRGBA{0xf2, 0xa1, 0x17, 0xff}
-	red   = color.NRGBA{0xe5, 0x33, 0x2a, 0xff}
+	red   = color.NRGBA{0xff, 0x4a, 0x3d, 0xff} // bright enough to stand out on a dark panel too
 	grey  = color.NRGBA{0x9a, 0x9a, 0x9a, 0xff}
 	white = color.NRGBA{0xf7, 0xf7, 0xf7, 0xff}
 	dark  = color.NRGBA{0x20, 0x20, 0x20, 0xd0}
 	bolt  = color.NRGBA{0xff, 0xd5, 0x2e, 0xff}
+	ink   = color.NRGBA{0x1c, 0x1c, 0x1c, 0xff}
 )
 
 func (l Level) colour() color.NRGBA {
@@ -57,29 +58,39 @@ func (l Level) colour() color.NRGBA {
 func Draw(s State, size int) *image.RGBA {
 	cv := newCanvas(size)
 	px := 1 / float64(size)
-	// Stroke width: at least one pixel, a sixteenth of the icon above that.
-	w := math.Max(px*1.15, 1.0/16)
+	// Edges and strokes snap to whole pixels, so the outline is crisp at
+	// every size: 1 px at 16 and 22, 2 at 32, 4 at 64.
+	snap := func(v float64) float64 { return math.Round(v*float64(size)) / float64(size) }
+	w := math.Max(1, math.Round(float64(size)/16)) * px
 	halo := math.Max(px*0.9, 1.0/40)
 
 	// Battery lying on its side, terminal nub on the right.
-	x0, y0, x1, y1 := 0.04, 0.24, 0.84, 0.76
+	x0, y0, x1, y1 := snap(0.04), snap(0.24), snap(0.84), snap(0.76)
 	body := ring(x0, y0, x1, y1, 0.08, w)
-	nub := roundRect(x1-px*0.2, 0.38, 0.96, 0.62, 0.03)
+	nub := roundRect(x1-px*0.2, snap(0.38), snap(0.96), snap(0.62), 0.03)
 	cv.fill(dark, grow(union(body, nub), halo))
 
+	filled := func(x, y float64) bool { return false }
 	if s.Charge >= 0 {
 		c := math.Min(s.Charge, 100) / 100
-		inset := w + math.Max(px, 0.03)
+		inset := w + math.Max(px, snap(0.03))
 		fx0, fx1 := x0+inset, x1-inset
 		fx := fx0 + (fx1-fx0)*c
 		if c > 0 && fx-fx0 < px {
 			fx = fx0 + px // any charge above zero shows at least one pixel
 		}
 		if fx > fx0 {
-			cv.fill(s.Level.colour(), roundRect(fx0, y0+inset, fx, y1-inset, 0.03))
+			filled = roundRect(fx0, y0+inset, fx, y1-inset, 0.03)
+			cv.fill(s.Level.colour(), filled)
 		}
 	}
-	cv.fill(white, union(body, nub))
+	// The outline turns red at low battery: a thin red sliver of charge
+	// alone is too easy to miss at 16 px.
+	outline := white
+	if s.Level == LowBattery {
+		outline = red
+	}
+	cv.fill(outline, union(body, nub))
 
 	switch {
 	case s.Level == Unreachable:
@@ -98,8 +109,12 @@ func Draw(s State, size int) *image.RGBA {
 			roundRect(0.56, 0.55, 0.70, 0.58, 0.0),  // prong
 			segment(0.16, 0.51, 0.33, 0.51, w*1.1),  // cable
 		)
-		cv.fill(dark, grow(plug, halo*1.2))
-		cv.fill(white, plug)
+		// A dark plug reads on the green fill; where no fill is under it, a
+		// light rim keeps it visible on a dark panel. No rim on the fill,
+		// where it would eat the charge colour at 16 px.
+		rim := grow(plug, halo*1.2)
+		cv.fill(white, func(x, y float64) bool { return rim(x, y) && !filled(x, y) })
+		cv.fill(ink, plug)
 	}
 	return cv.img
 }
