@@ -179,3 +179,37 @@ func TestSecondaryCountdown(t *testing.T) {
 		t.Errorf("a secondary's countdown set FSD on the primary: %q", v)
 	}
 }
+
+// A reload that renames the UPS and changes the policy: NUT restarts on the
+// new files and the watcher follows the new name.
+func TestReloadNewIdentity(t *testing.T) {
+	r := startService(t, nil)
+	col := collect(t, filepath.Join(r.state, api.SocketName))
+	col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	s, err := nut.Load(filepath.Join(r.state, "settings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Identifier = "ups2"
+	s.Shutdown = nut.ShutdownLowBatt
+	path2 := filepath.Join(r.state, "settings2.json")
+	nut.Save(path2, s)
+	n := col.len()
+	rep, err := col.c.Do(t.Context(), api.Request{Op: "reload", Name: path2})
+	if err != nil || !rep.OK {
+		t.Fatalf("reload: %+v %v", rep, err)
+	}
+	st, _ := col.wait(t, n, 20*time.Second, "state of ups2", func(m api.Message) bool {
+		return m.Type == "state" && m.State.UPS == "ups2" && m.State.Connected && m.State.Status != nil
+	})
+	if st.m.State.Shutdown != nut.ShutdownLowBatt || st.m.State.Status.UPS != "ups2" {
+		t.Fatalf("state after reload: %+v", st.m.State)
+	}
+	// lowbatt now: OB alone starts no countdown.
+	r.lab.WriteDev("ups.dev", dev("OB"))
+	col.event(t, n, EvOnBatt, 10*time.Second)
+	time.Sleep(time.Second)
+	if r.svc.Watcher().State().Countdown != nil {
+		t.Fatal("countdown after switching to lowbatt")
+	}
+}

@@ -211,12 +211,15 @@ func (w *Watcher) startPoller(ctx context.Context) {
 // flags. A countdown that runs keeps its deadline.
 func (w *Watcher) reconfigure(ctx context.Context, n WatcherConfig) {
 	identity := n.UPS != w.cfg.UPS || n.Addr != w.cfg.Addr
+	// Request goroutines read cfg (command, events): change it under mu.
+	w.mu.Lock()
 	w.cfg.Policy, w.cfg.NoComm, w.cfg.HostSync, w.cfg.Mail, w.cfg.Mode = n.Policy, n.NoComm, n.HostSync, n.Mail, n.Mode
 	w.cfg.AdminUser, w.cfg.AdminPass = n.AdminUser, n.AdminPass
+	w.cfg.UPS, w.cfg.Addr = n.UPS, n.Addr
+	w.mu.Unlock()
 	w.cd.p = n.Policy
 	w.det.NoCommAft = n.NoComm
 	if identity {
-		w.cfg.UPS, w.cfg.Addr = n.UPS, n.Addr
 		w.det = NewDetector(n.UPS, n.NoComm, w.now())
 		w.startPoller(ctx)
 	}
@@ -263,7 +266,7 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 	now := w.now()
 	switch pe.Kind {
 	case client.Connected:
-		go w.listCommands(ctx)
+		go w.listCommands(ctx, w.cfg.UPS, w.cfg.Addr)
 		return
 	case client.Polled:
 		evs := w.det.Poll(now, pe.Status)
@@ -427,15 +430,15 @@ func sameStatus(a, b *client.Status) bool {
 	return maps.Equal(a.Vars, b.Vars)
 }
 
-func (w *Watcher) listCommands(ctx context.Context) {
+func (w *Watcher) listCommands(ctx context.Context, ups, addr string) {
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	c, err := client.Dial(cctx, w.cfg.Addr, client.Options{Timeout: 3 * time.Second})
+	c, err := client.Dial(cctx, addr, client.Options{Timeout: 3 * time.Second})
 	if err != nil {
 		return
 	}
 	defer c.Close()
-	cmds, err := c.ListCommands(w.cfg.UPS)
+	cmds, err := c.ListCommands(ups)
 	if err != nil {
 		return
 	}
@@ -520,20 +523,23 @@ func (w *Watcher) command(ctx context.Context, name string) error {
 	if name == "" {
 		return errors.New("command: no name given")
 	}
-	if w.cfg.AdminUser == "" {
+	w.mu.Lock()
+	ups, addr, user, pass := w.cfg.UPS, w.cfg.Addr, w.cfg.AdminUser, w.cfg.AdminPass
+	w.mu.Unlock()
+	if user == "" {
 		return errors.New("instant commands are available only when this service runs NUT itself (primary, user mode)")
 	}
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	c, err := client.Dial(cctx, w.cfg.Addr, client.Options{Timeout: 5 * time.Second})
+	c, err := client.Dial(cctx, addr, client.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.Login(w.cfg.AdminUser, w.cfg.AdminPass); err != nil {
+	if err := c.Login(user, pass); err != nil {
 		return err
 	}
-	if err := c.InstCmd(w.cfg.UPS, name); err != nil {
+	if err := c.InstCmd(ups, name); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	w.log.Info("instant command", "name", name)
