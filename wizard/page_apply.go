@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -148,22 +149,9 @@ func (p *applyPage) start() {
 		})
 	}
 	w.async(func(ctx context.Context) func() {
-		var err error
-		if w.deps.Applier == nil {
-			err = errors.New("no applier: this build cannot install NUT's files")
-		} else {
-			err = w.deps.Applier.Apply(ctx, s, update)
-		}
-		restored := false
-		if err == nil {
-			update(flow.StepSave, flow.StateRunning, "")
-			if err = save(w.deps, s); err != nil {
-				update(flow.StepSave, flow.StateFailed, err.Error())
-			} else {
-				update(flow.StepSave, flow.StateDone, "")
-			}
-		}
+		err := p.run(ctx, s, update)
 		return func() {
+			restored := false
 			for _, r := range p.progress.Rows {
 				if r.Step == "restore" && r.State == flow.StateDone {
 					restored = true
@@ -180,7 +168,85 @@ func (p *applyPage) start() {
 	})
 }
 
-// save writes the settings file and the secrets, after NUT runs on them.
+// run saves the settings and the secrets, then has the applier install
+// and prove them; when that fails, the settings file and the keyring are
+// put back as they were (the applier restores NUT's files).
+func (p *applyPage) run(ctx context.Context, s nut.Settings, update func(step, state, detail string)) error {
+	d := p.w.deps
+	if d.Applier == nil {
+		return errors.New("no applier: this build cannot install NUT's files")
+	}
+	update(flow.StepSave, flow.StateRunning, "")
+	snap := takeSnapshot(d)
+	if err := save(d, s); err != nil {
+		update(flow.StepSave, flow.StateFailed, err.Error())
+		if rerr := snap.restore(d); rerr != nil {
+			return fmt.Errorf("%w; putting the previous settings back failed too: %v", err, rerr)
+		}
+		return err
+	}
+	update(flow.StepSave, flow.StateDone, "")
+	err := d.Applier.Apply(ctx, s, update)
+	if err == nil {
+		return nil
+	}
+	if rerr := snap.restore(d); rerr != nil {
+		return fmt.Errorf("%w; putting the previous settings back failed too: %v", err, rerr)
+	}
+	return err
+}
+
+// snapshot is the settings file and the keyring's secrets before an apply.
+type snapshot struct {
+	file    []byte
+	hasFile bool
+	secrets map[string]*string // nil value: the key was absent
+}
+
+var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword}
+
+func takeSnapshot(d Deps) snapshot {
+	var sn snapshot
+	if d.SettingsPath != "" {
+		if b, err := os.ReadFile(d.SettingsPath); err == nil {
+			sn.file, sn.hasFile = b, true
+		}
+	}
+	sn.secrets = map[string]*string{}
+	if d.Store != nil {
+		for _, k := range secretKeys {
+			if v, err := d.Store.Get(k); err == nil {
+				sn.secrets[k] = &v
+			} else {
+				sn.secrets[k] = nil
+			}
+		}
+	}
+	return sn
+}
+
+func (sn snapshot) restore(d Deps) error {
+	var errs []error
+	if d.SettingsPath != "" {
+		if sn.hasFile {
+			errs = append(errs, os.WriteFile(d.SettingsPath, sn.file, 0o600))
+		} else if err := os.Remove(d.SettingsPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if d.Store != nil {
+		for k, v := range sn.secrets {
+			if v != nil {
+				errs = append(errs, d.Store.Set(k, *v))
+			} else if err := d.Store.Delete(k); err != nil && !errors.Is(err, secret.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// save writes the settings file and the secrets.
 func save(d Deps, s nut.Settings) error {
 	if d.SettingsPath != "" {
 		if err := nut.SaveValid(d.SettingsPath, s); err != nil {

@@ -38,10 +38,12 @@ type StepRow struct {
 // ApplySteps are the steps for the current mode: a secondary runs only
 // upsmon against someone else's server.
 func (f *Flow) ApplySteps() []string {
+	// the settings are saved first: the service reads them from the file
+	// and the keyring (and they are put back if NUT does not come up)
 	if f.Settings.Mode == nut.ModeSecondary {
-		return []string{StepWrite, StepUpsmon, StepStatus, StepSave}
+		return []string{StepSave, StepWrite, StepUpsmon, StepStatus}
 	}
-	return []string{StepWrite, StepDriver, StepUpsd, StepUpsmon, StepStatus, StepSave}
+	return []string{StepSave, StepWrite, StepDriver, StepUpsd, StepUpsmon, StepStatus}
 }
 
 // Progress is the Apply page's state.

@@ -1,0 +1,167 @@
+package wizard
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"github.com/nutmeg-ups/nutmeg/hw/usb"
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
+	"github.com/nutmeg-ups/nutmeg/nut/service"
+	"github.com/nutmeg-ups/nutmeg/wizard/flow"
+)
+
+// serviceWorld is a user-mode Nutmeg service in a short temp dir (socket
+// paths must fit in 108 bytes), started by the applier's Start hook the
+// way the app starts it after a first setup.
+type serviceWorld struct {
+	state, settingsPath string
+	store               *secret.Memory
+	mu                  sync.Mutex
+	cancel              context.CancelFunc
+	done                chan error
+}
+
+func (sw *serviceWorld) start(ctx context.Context) error {
+	s, err := nut.Load(sw.settingsPath)
+	if err != nil {
+		return err
+	}
+	if err := secret.Load(sw.store, &s); err != nil {
+		return err
+	}
+	svc, err := service.New(service.Config{Settings: s, SettingsPath: sw.settingsPath, Secrets: sw.store,
+		StateDir: sw.state, Listen: []string{"127.0.0.1"}, RestartMin: 500 * time.Millisecond, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	sw.mu.Lock()
+	sw.cancel, sw.done = cancel, make(chan error, 1)
+	sw.mu.Unlock()
+	go func() { sw.done <- svc.Run(rctx) }()
+	return nil
+}
+
+func (sw *serviceWorld) stop() {
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	if sw.cancel != nil {
+		sw.cancel()
+		<-sw.done
+		sw.cancel = nil
+	}
+}
+
+// The simulated UPS, applied through the real user-mode service: the first
+// apply proves dummy-ups and upsd once and starts the service; the Apply
+// page then shows the live status. Reopened, the wizard keeps the stored
+// password (nothing typed), and a change goes through the running service.
+func TestApplySimulatedThroughService(t *testing.T) {
+	nutlab.Require(t)
+	lock := nutlab.LockUpsmon(t) // the service runs upsmon
+	defer lock.Close()
+	db := driverDB(t)
+	state, err := os.MkdirTemp("", "nw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	sw := &serviceWorld{state: state, settingsPath: filepath.Join(state, "settings.json"), store: &secret.Memory{}}
+	t.Cleanup(sw.stop)
+	marker := filepath.Join(state, "shutdown-marker")
+	port := strconv.Itoa(nutlab.FreePort(t))
+
+	deps := Deps{
+		Probe:        probeWith(db, usb.Static{}),
+		Drivers:      db,
+		ConfDir:      service.EtcDir(state),
+		Applier:      ServiceApplier{StateDir: state, SettingsPath: sw.settingsPath, Options: service.ApplyOptions{Listen: []string{"127.0.0.1"}}, Start: sw.start},
+		Status:       ReadStatus,
+		Store:        sw.store,
+		SettingsPath: sw.settingsPath,
+	}
+	StatusEvery = 200 * time.Millisecond
+
+	w := open(t, deps, light())
+	f := w.Flow()
+	sim := -1
+	for i, o := range f.Options() {
+		if o.Source == flow.SourceSimulated {
+			sim = i
+		}
+	}
+	w.find.choices.SetSelected(w.find.titles[sim])
+	if f.Source != flow.SourceSimulated || !enabled(w.nextBtn) {
+		t.Fatalf("simulated UPS not chosen: %v", f.Source)
+	}
+	// the test's own port and a harmless shutdown command
+	f.SetText("remoteport", port)
+	f.SetText("shutdowncmd", "touch "+marker)
+	test.Tap(w.nextBtn) // Next → Review
+	if f.Page != flow.Review {
+		t.Fatalf("page %v: %v", f.Page, f.Problems())
+	}
+	test.Tap(w.nextBtn) // Apply
+	w.Wait()
+	var pr flow.Progress
+	w.Locked(func() { pr = *w.apply.progress })
+	if pr.Err != "" {
+		t.Fatalf("apply failed at %s: %s\n%+v", pr.Failed, pr.Err, pr.Rows)
+	}
+	waitFor(t, w, "the live status", func() bool { return strings.Contains(w.apply.status.Text, "On line power") })
+	if _, err := os.Stat(filepath.Join(service.EtcDir(state), flow.SimulatedDev)); err != nil {
+		t.Fatalf("simulated UPS data file: %v", err)
+	}
+	pw, err := sw.store.Get(secret.MonitorPassword)
+	if err != nil || len(pw) < 20 {
+		t.Fatalf("monitor password not stored: %v", err)
+	}
+	test.Tap(w.nextBtn) // Close
+	if !w.Closed() {
+		t.Fatal("Close did not close")
+	}
+
+	// Reopened: the saved UPS is chosen, the password field is empty and
+	// not required; change the timer, apply through the running service.
+	w2 := open(t, deps, light())
+	f2 := w2.Flow()
+	if f2.Source != flow.SourceSaved || f2.Required("monpwd") || !f2.Kept("monpwd") {
+		t.Fatalf("reopened: source %v, password required %v kept %v", f2.Source, f2.Required("monpwd"), f2.Kept("monpwd"))
+	}
+	f2.Goto(flow.Shutdown)
+	w2.showPage()
+	w2.shutdown.timer.entry.SetText("")
+	test.Type(w2.shutdown.timer.entry, "45")
+	if !f2.Goto(flow.Review) {
+		t.Fatalf("Review not reachable: %v", f2.Problems())
+	}
+	w2.showPage()
+	test.Tap(w2.nextBtn)
+	w2.Wait()
+	w2.Locked(func() { pr = *w2.apply.progress })
+	if pr.Err != "" {
+		t.Fatalf("second apply failed at %s: %s", pr.Failed, pr.Err)
+	}
+	waitFor(t, w2, "the live status after the change", func() bool { return strings.Contains(w2.apply.status.Text, "On line power") })
+	if got, _ := sw.store.Get(secret.MonitorPassword); got != pw {
+		t.Fatal("reopening changed the stored password")
+	}
+	saved, err := nut.Load(sw.settingsPath)
+	if err != nil || saved.ShutdownTimer != 45 {
+		t.Fatalf("saved timer %d (%v)", saved.ShutdownTimer, err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the shutdown command ran")
+	}
+}
