@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +72,39 @@ func TestRenderEveryTab(t *testing.T) {
 			png.Encode(f, img)
 			f.Close()
 		}
+	}
+}
+
+// TestSnapshotMarkup compares every tab of a fixed state with its golden
+// markup (testdata/<tab>.xml; a mismatch is written to testdata/failed/).
+func TestSnapshotMarkup(t *testing.T) {
+	a := test.NewTempApp(t)
+	for _, tab := range Tabs {
+		t.Run(tab, func(t *testing.T) {
+			w := NewSnapshot(a, demoSnapshot(tab))
+			w.win.Resize(fyne.NewSize(640, 520))
+			test.AssertRendersToMarkup(t, strings.ToLower(tab)+".xml", w.win.Canvas())
+		})
+	}
+}
+
+// TestSnapshotUnknowns: a UPS that reports nothing but its status shows
+// "unknown" for every figure, and the chart no line.
+func TestSnapshotUnknowns(t *testing.T) {
+	a := test.NewTempApp(t)
+	s := demoSnapshot("Status")
+	s.State.Status = status(map[string]string{"ups.status": "OL"})
+	s.History = minutes(t0, 30, 0, konst(math.NaN()), konst(math.NaN()))
+	w := NewSnapshot(a, s)
+	for _, label := range []string{"Battery charge", "Runtime left", "Load", "Input voltage", "Output voltage", "Input frequency"} {
+		if got := w.Figure(label); got != Unknown {
+			t.Errorf("%s reads %q", label, got)
+		}
+	}
+	if w.chart.plot.Charge != nil || w.chart.plot.Load != nil {
+		t.Errorf("unknown history plotted: %+v", w.chart.plot)
+	}
+	if !strings.HasPrefix(w.chartNote.Text, "No figures") {
+		t.Errorf("chart note %q", w.chartNote.Text)
 	}
 }
