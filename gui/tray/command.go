@@ -6,13 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
+	"github.com/nutmeg-ups/nutmeg/gui/autostart"
+	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 )
 
@@ -20,6 +26,8 @@ import (
 // command) and the lightweight `nutmeg-tray` binary.
 type Options struct {
 	State, Socket, Server, UPS string
+	// Settings is the settings file ("" means nut.DefaultPath()).
+	Settings string
 	// Exe is the nutmeg binary that opens the windows; "" finds it.
 	Exe string
 }
@@ -37,6 +45,23 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Socket, "socket", "", "the service's API socket `PATH`")
 	fs.StringVar(&o.Server, "server", "", "poll this NUT server directly (no local service), `HOST[:PORT]`")
 	fs.StringVar(&o.UPS, "ups", "", "the UPS `NAME` on --server (default: its only UPS)")
+	fs.StringVar(&o.Settings, "settings", "", "the settings `FILE` (default: the user's)")
+}
+
+// loadSettings reads the settings file; ok is false when there is none
+// (first run) or it cannot be read (said on stderr by the caller).
+func (o Options) loadSettings() (s nut.Settings, ok bool, err error) {
+	path := o.Settings
+	if path == "" {
+		if path, err = nut.DefaultPath(); err != nil {
+			return s, false, err
+		}
+	}
+	s, err = nut.Load(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, false, nil
+	}
+	return s, err == nil, err
 }
 
 // SocketCandidates are where a local service's socket may be, in order: the
@@ -52,8 +77,21 @@ func SocketCandidates() []string {
 	return append(out, api.SocketPath("/var/lib/nutmeg"))
 }
 
-// Config turns the options into the tray's configuration.
+// Config turns the options into the tray's configuration, reading the
+// settings file for the case where no flag says what to follow.
 func (o Options) Config() (Config, error) {
+	s, ok, _ := o.loadSettings()
+	if !ok {
+		return o.config(nil)
+	}
+	return o.config(&s)
+}
+
+// config is Config with the settings given (nil: none saved). Without a
+// flag, the tray follows the first service socket that exists; a
+// secondary with no local service polls its NUT server directly; otherwise
+// it waits for the user service's socket.
+func (o Options) config(s *nut.Settings) (Config, error) {
 	var cfg Config
 	switch {
 	case o.Server != "" && (o.Socket != "" || o.State != ""):
@@ -69,15 +107,20 @@ func (o Options) Config() (Config, error) {
 	case o.State != "":
 		cfg.Socket = api.SocketPath(o.State)
 	default:
-		// The first socket that exists; else the user service's, which the
-		// tray keeps trying until the service starts.
 		cands := SocketCandidates()
-		cfg.Socket = cands[0]
 		for _, c := range cands {
 			if _, err := os.Stat(c); err == nil {
 				cfg.Socket = c
 				break
 			}
+		}
+		switch {
+		case cfg.Socket != "":
+		case s != nil && s.Mode == nut.ModeSecondary && s.RemoteHost != "":
+			cfg.Server = net.JoinHostPort(strings.Trim(s.RemoteHost, "[]"), strconv.Itoa(s.RemotePort))
+			cfg.UPS = s.Identifier
+		default:
+			cfg.Socket = cands[0] // kept trying until the service starts
 		}
 	}
 	cfg.Exe = o.Exe
@@ -103,6 +146,25 @@ func Main(o Options, stderr io.Writer) error {
 		return err
 	}
 	defer release()
+	if cfg.Exe == "" {
+		if cfg.Exe, err = os.Executable(); err != nil {
+			return fmt.Errorf("tray: find own executable: %w", err)
+		}
+	}
+	s, ok, err := o.loadSettings()
+	switch {
+	case err != nil:
+		cfg.Logf("tray: %v", err)
+	case !ok:
+		cfg.OpenAtStart = "wizard" // first run: set up first
+	default:
+		// The login entry follows the saved setting, whoever changed it.
+		if autostart.Enabled() != s.Autostart {
+			if err := autostart.Set(s.Autostart, cfg.Exe); err != nil {
+				cfg.Logf("tray: %v", err)
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, cfg)

@@ -5,11 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
 )
 
 func TestOptionsConfig(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("XDG_STATE_HOME", state)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // no settings saved
 	userSock := filepath.Join(state, "nutmeg", "nutmeg.sock")
 	tests := []struct {
 		name   string
@@ -37,6 +40,36 @@ func TestOptionsConfig(t *testing.T) {
 		if !tc.bad && (cfg.Socket != tc.socket || cfg.Server != tc.server) {
 			t.Errorf("%s: socket %q server %q", tc.name, cfg.Socket, cfg.Server)
 		}
+	}
+}
+
+func TestConfigFromSettings(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	secondary := nut.Defaults()
+	secondary.Mode, secondary.RemoteHost, secondary.RemotePort, secondary.Identifier = nut.ModeSecondary, "nas.lan", 3500, "rack"
+	primary := nut.Defaults()
+
+	cfg, _ := Options{}.config(&secondary)
+	if cfg.Server != "nas.lan:3500" || cfg.UPS != "rack" || cfg.Socket != "" {
+		t.Errorf("secondary without a local service: %+v", cfg)
+	}
+	cfg, _ = Options{}.config(&primary)
+	if cfg.Socket != filepath.Join(state, "nutmeg", "nutmeg.sock") || cfg.Server != "" {
+		t.Errorf("primary: %+v", cfg)
+	}
+	// A local service (its socket exists) wins over polling.
+	sock := filepath.Join(state, "nutmeg", "nutmeg.sock")
+	os.MkdirAll(filepath.Dir(sock), 0o700)
+	os.WriteFile(sock, nil, 0o600)
+	cfg, _ = Options{}.config(&secondary)
+	if cfg.Socket != sock || cfg.Server != "" {
+		t.Errorf("secondary with a local service: %+v", cfg)
+	}
+	// Flags win over everything.
+	cfg, _ = Options{Server: "other:3493"}.config(&secondary)
+	if cfg.Server != "other:3493" || cfg.UPS != "" {
+		t.Errorf("--server: %+v", cfg)
 	}
 }
 

@@ -40,6 +40,7 @@ func helperMain() int {
 		Server:       os.Getenv("NUTMEG_TRAY_TEST_SERVER"),
 		UPS:          os.Getenv("NUTMEG_TRAY_TEST_UPS"),
 		Exe:          os.Getenv("NUTMEG_TRAY_TEST_EXE"),
+		OpenAtStart:  os.Getenv("NUTMEG_TRAY_TEST_OPEN"),
 		PollInterval: 300 * time.Millisecond,
 		Notifier:     &DBusNotifier{},
 	}

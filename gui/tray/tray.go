@@ -27,6 +27,9 @@ type Config struct {
 	// Exe is the nutmeg binary started for "Open status" (`Exe window`) and
 	// "Settings…" (`Exe wizard`); "" means os.Executable().
 	Exe string
+	// OpenAtStart is a window to open once the tray is up ("wizard" on the
+	// first run); "" opens none.
+	OpenAtStart string
 	// Notifier shows desktop notifications; nil shows none.
 	Notifier Notifier
 	// IconSize is the edge of the tray pixmap; 0 means 32.
@@ -207,6 +210,9 @@ type note struct {
 func (l *loop) run(ctx context.Context) {
 	updates := make(chan update)
 	go l.src.run(ctx, updates)
+	if l.cfg.OpenAtStart != "" {
+		l.start(l.cfg.OpenAtStart)
+	}
 	go l.notifier(ctx)
 
 	// The tick runs only while something on screen moves (a countdown, a
