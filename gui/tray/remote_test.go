@@ -102,7 +102,10 @@ func TestRemoteTrayOverDBus(t *testing.T) {
 
 	// The first run opened the wizard; the window items start theirs.
 	waitFor(t, 10*time.Second, func() bool { b, _ := os.ReadFile(started); return string(b) == "wizard\n" },
-		func() string { b, _ := os.ReadFile(started); return "at start: " + string(b) + ", want the wizard once" })
+		func() string {
+			b, _ := os.ReadFile(started)
+			return "at start: " + string(b) + ", want the wizard once"
+		})
 	s.click(LabelSettings)
 	s.click(LabelOpenStatus)
 	waitFor(t, 10*time.Second, func() bool {
