@@ -81,6 +81,7 @@ func New(app fyne.App, d Deps, f *flow.Flow) *Wizard {
 	w.build()
 	w.win.Resize(Size)
 	w.win.SetCloseIntercept(w.onCancel)
+	w.win.SetOnClosed(w.closedByDriver)
 	w.win.Canvas().SetOnTypedKey(w.onKey)
 	w.showPage()
 	w.startBackground()
@@ -264,6 +265,19 @@ func (w *Wizard) close() {
 	w.closed = true
 	w.cancel()
 	w.win.Close()
+	if w.OnClosed != nil {
+		w.OnClosed(w.Applied)
+	}
+}
+
+// closedByDriver handles a window closed without our Cancel or Close (the
+// app quitting): like Cancel, nothing is written.
+func (w *Wizard) closedByDriver() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.cancel()
 	if w.OnClosed != nil {
 		w.OnClosed(w.Applied)
 	}
