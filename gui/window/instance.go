@@ -60,7 +60,8 @@ func Claim(path string) (*Instance, error) {
 			if err := Raise(path); err == nil {
 				return nil, ErrRunning
 			} else if time.Now().After(deadline) {
-				return nil, fmt.Errorf("%w, but does not answer: %v", ErrRunning, err)
+				// Not ErrRunning: the caller must not exit quietly.
+				return nil, fmt.Errorf("another status window holds %s.lock but does not answer: %v", path, err)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"github.com/nutmeg-ups/nutmeg"
+	"github.com/nutmeg-ups/nutmeg/assets"
+	"github.com/nutmeg-ups/nutmeg/gui/tray"
+	"github.com/nutmeg-ups/nutmeg/gui/window"
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+)
+
+func init() {
+	register(&command{name: "window", args: "[--state DIR | --socket PATH] [--settings F]",
+		summary: "the status window", run: runWindow})
+}
+
+// Environment defaults for the window's flags. The demo sets them for the
+// tray it starts, so that the tray's "Open status" (`nutmeg window`, no
+// flags) opens the demo's window and not the real one.
+const (
+	envSocket   = "NUTMEG_SOCKET"
+	envSettings = "NUTMEG_SETTINGS"
+	envDemo     = "NUTMEG_DEMO" // "1": settings are fixed, "Change…" is off
+)
+
+// windowSocket picks the service socket: --socket, --state, $NUTMEG_SOCKET,
+// else the first of the tray's candidates that exists (the user service's,
+// then the system service's), else the user service's.
+func windowSocket(socket, state string) (string, error) {
+	switch {
+	case socket != "" && state != "":
+		return "", badInputf("give --socket or --state, not both")
+	case socket != "":
+		return socket, nil
+	case state != "":
+		return api.SocketPath(state), nil
+	case os.Getenv(envSocket) != "":
+		return os.Getenv(envSocket), nil
+	}
+	cands := tray.SocketCandidates()
+	for _, c := range cands {
+		if _, err := os.Stat(c); err == nil {
+			return c, nil
+		}
+	}
+	return cands[0], nil
+}
+
+func runWindow(fs *flag.FlagSet, args []string, e *env) error {
+	state := fs.String("state", "", "the service's state `DIR` (its socket is DIR/"+api.SocketName+")")
+	socket := fs.String("socket", "", "the service's API socket `PATH`")
+	settings := fs.String("settings", "", "the settings `FILE` shown in the summary (default: the user's)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	sock, err := windowSocket(*socket, *state)
+	if err != nil {
+		return err
+	}
+	setPath := *settings
+	if setPath == "" {
+		setPath = os.Getenv(envSettings)
+	}
+	if setPath == "" {
+		if setPath, err = nut.DefaultPath(); err != nil {
+			return err
+		}
+	}
+
+	inst, err := window.Claim(window.InstancePath(sock))
+	if errors.Is(err, window.ErrRunning) {
+		fmt.Fprintln(e.stderr, "nutmeg: the status window is already open; brought it forward")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+
+	a := app.NewWithID(nutmeg.App.ID)
+	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
+	cfg := window.Config{
+		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
+	}
+	if os.Getenv(envDemo) != "1" {
+		cfg.StartWizard = func() error { return startSelf("wizard") }
+	}
+	feed := &window.Feed{Socket: sock}
+	cfg.Backend = feed
+	w := window.New(a, cfg)
+	go inst.Serve(func() {
+		fyne.Do(func() {
+			w.Window().Show()
+			w.Window().RequestFocus()
+		})
+	})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.Follow(ctx, feed)
+	w.Window().ShowAndRun()
+	return nil
+}
+
+// startSelf runs `nutmeg <what>` beside this process and reaps it.
+func startSelf(what string, args ...string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	cmd := exec.Command(exe, append([]string{what}, args...)...)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}
