@@ -153,6 +153,7 @@ type notifications struct {
 type sentNote struct {
 	Summary, Body string
 	Urgency       byte
+	ID, Replaces  uint32
 }
 
 func (n *notifications) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
@@ -162,8 +163,8 @@ func (n *notifications) Notify(app string, replaces uint32, icon, summary, body 
 	if v, ok := hints["urgency"]; ok {
 		u, _ = v.Value().(byte)
 	}
-	n.got = append(n.got, sentNote{summary, body, u})
 	n.next++
+	n.got = append(n.got, sentNote{summary, body, u, n.next, replaces})
 	return n.next, nil
 }
 
@@ -183,6 +184,18 @@ func (n *notifications) summaries() []string {
 		s = append(s, x.Summary)
 	}
 	return s
+}
+
+// find returns the last note with summary.
+func (n *notifications) find(summary string) (sentNote, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for i := len(n.got) - 1; i >= 0; i-- {
+		if n.got[i].Summary == summary {
+			return n.got[i], true
+		}
+	}
+	return sentNote{}, false
 }
 
 func (n *notifications) count(summary string) int {

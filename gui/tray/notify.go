@@ -10,16 +10,28 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
 )
 
+// Note is one desktop notification.
+type Note struct {
+	Title, Body string
+	// Urgent asks the server to keep it up until dismissed.
+	Urgent bool
+	// Group: a note replaces the previous one of its group on screen, so
+	// "on line power" takes the place of a critical "countdown started"
+	// bubble and "communication restored" clears "communication lost".
+	Group string
+}
+
 // Notifier shows a desktop notification.
 type Notifier interface {
-	Notify(title, body string, urgent bool) error
+	Notify(n Note) error
 }
 
 // notified are the events that get a desktop notification (plus the start
-// of a countdown, which the tray sees in the state).
-var notified = map[string]bool{
-	"ONBATT": true, "ONLINE": true, "LOWBATT": true, "COMMBAD": true,
-	"NOCOMM": true, "REPLBATT": true,
+// of a countdown, which the tray sees in the state), with their group.
+var notified = map[string]string{
+	"ONBATT": "power", "ONLINE": "power", "LOWBATT": "power",
+	"COMMBAD": "comm", "NOCOMM": "comm", "COMMOK": "comm",
+	"REPLBATT": "battery",
 }
 
 // urgent events ask the notification server to keep the bubble up.
@@ -35,6 +47,7 @@ func notification(e api.Event) (title, body string) { return notify.Notification
 type DBusNotifier struct {
 	mu   sync.Mutex
 	conn *dbus.Conn
+	last map[string]uint32 // group → id of its note on screen
 }
 
 const (
@@ -44,7 +57,7 @@ const (
 
 // Notify sends one notification. Errors say why nothing was shown; the tray
 // logs them and carries on.
-func (n *DBusNotifier) Notify(title, body string, isUrgent bool) error {
+func (n *DBusNotifier) Notify(note Note) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.conn == nil || !n.conn.Connected() {
@@ -56,17 +69,28 @@ func (n *DBusNotifier) Notify(title, body string, isUrgent bool) error {
 	}
 	urgency := byte(1)
 	timeout := int32(-1)
-	if isUrgent {
+	if note.Urgent {
 		urgency, timeout = 2, 0 // critical, stays until dismissed
 	}
 	hints := map[string]dbus.Variant{
 		"urgency":       dbus.MakeVariant(urgency),
 		"desktop-entry": dbus.MakeVariant("io.github.nutmeg_ups.nutmeg"),
 	}
-	call := n.conn.Object(notifyName, notifyPath).Call(notifyName+".Notify", 0,
-		"Nutmeg", uint32(0), "battery", title, body, []string{}, hints, timeout)
-	if call.Err != nil {
-		return fmt.Errorf("desktop notification: %w", call.Err)
+	var replaces uint32
+	if note.Group != "" {
+		replaces = n.last[note.Group]
+	}
+	var id uint32
+	err := n.conn.Object(notifyName, notifyPath).Call(notifyName+".Notify", 0,
+		"Nutmeg", replaces, "battery", note.Title, note.Body, []string{}, hints, timeout).Store(&id)
+	if err != nil {
+		return fmt.Errorf("desktop notification: %w", err)
+	}
+	if note.Group != "" {
+		if n.last == nil {
+			n.last = map[string]uint32{}
+		}
+		n.last[note.Group] = id
 	}
 	return nil
 }

@@ -99,6 +99,19 @@ func TestRemoteTrayOverDBus(t *testing.T) {
 	if n := notes.count("UPS communication lost"); n != 1 {
 		t.Errorf("%d COMMBAD notifications: %q", n, notes.summaries())
 	}
+	// "Restored" takes the place of "lost" on screen; "on line power" took
+	// the place of "battery low".
+	waitFor(t, 10*time.Second, func() bool { return notes.count("UPS communication restored") == 1 }, func() string { return strings.Join(notes.summaries(), ", ") })
+	lost, _ := notes.find("UPS communication lost")
+	restored, _ := notes.find("UPS communication restored")
+	if restored.Replaces != lost.ID {
+		t.Errorf("restored replaces note %d, want the lost note %d", restored.Replaces, lost.ID)
+	}
+	low, _ := notes.find("UPS battery low")
+	online, _ := notes.find("UPS on line power")
+	if online.Replaces != low.ID || low.Urgency != 2 || online.Urgency != 1 {
+		t.Errorf("online note %+v after low-battery note %+v", online, low)
+	}
 
 	// The first run opened the wizard; the window items start theirs.
 	waitFor(t, 10*time.Second, func() bool { b, _ := os.ReadFile(started); return string(b) == "wizard\n" },

@@ -71,7 +71,7 @@ func Run(ctx context.Context, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	l := &loop{cfg: cfg, src: src, snap: Snapshot{Service: src.service()}, seen: map[string]bool{},
-		notes: make(chan note, 32)}
+		notes: make(chan Note, 32)}
 	done := make(chan struct{})
 	systray.Run(func() {
 		systray.SetTitle("Nutmeg")
@@ -199,12 +199,7 @@ type loop struct {
 	confirmUntil time.Time
 	countdown    time.Time // Started of the countdown last notified
 	seen         map[string]bool
-	notes        chan note
-}
-
-type note struct {
-	title, body string
-	urgent      bool
+	notes        chan Note
 }
 
 func (l *loop) run(ctx context.Context) {
@@ -267,12 +262,12 @@ func (l *loop) apply(u update) {
 		l.countdown = cd.Started
 		e := api.Event{Time: cd.Started, Name: "COUNTDOWN", UPS: l.snap.State.UPS, Status: l.snap.State.Status}
 		title, body := notification(e)
-		l.queue(note{title, body + "\n" + CountdownText(time.Until(cd.ShutdownAt)), true})
+		l.queue(Note{Title: title, Body: body + "\n" + CountdownText(time.Until(cd.ShutdownAt)), Urgent: true, Group: "power"})
 	}
 	if l.snap.State.Countdown == nil {
 		l.snap.Confirming = false
 	}
-	if e := u.event; e != nil && notified[e.Name] {
+	if e := u.event; e != nil && notified[e.Name] != "" {
 		key := e.Name + "|" + e.UPS + "|" + e.Time.UTC().Format(time.RFC3339Nano)
 		if !l.seen[key] {
 			if len(l.seen) > 256 {
@@ -280,19 +275,19 @@ func (l *loop) apply(u update) {
 			}
 			l.seen[key] = true
 			title, body := notification(*e)
-			l.queue(note{title, body, urgent[e.Name]})
+			l.queue(Note{Title: title, Body: body, Urgent: urgent[e.Name], Group: notified[e.Name]})
 		}
 	}
 }
 
-func (l *loop) queue(n note) {
+func (l *loop) queue(n Note) {
 	if l.cfg.Notifier == nil {
 		return
 	}
 	select {
 	case l.notes <- n:
 	default:
-		l.cfg.Logf("tray: notification dropped (queue full): %s", n.title)
+		l.cfg.Logf("tray: notification dropped (queue full): %s", n.Title)
 	}
 }
 
@@ -304,7 +299,7 @@ func (l *loop) notifier(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case n := <-l.notes:
-			if err := l.cfg.Notifier.Notify(n.title, n.body, n.urgent); err != nil {
+			if err := l.cfg.Notifier.Notify(n); err != nil {
 				l.cfg.Logf("tray: %v", err)
 			}
 		}
@@ -344,9 +339,9 @@ func (l *loop) request(ctx context.Context, req api.Request, failed string) {
 	switch {
 	case err != nil:
 		l.cfg.Logf("tray: %s: %v", req.Op, err)
-		l.queue(note{failed, err.Error(), false})
+		l.queue(Note{Title: failed, Body: err.Error()})
 	case !r.OK:
-		l.queue(note{failed, r.Reason, false})
+		l.queue(Note{Title: failed, Body: r.Reason})
 	}
 }
 
