@@ -28,7 +28,11 @@ func GeneratePassword() string {
 		rand.Read(buf) // never fails (Go 1.24+: it crashes the program instead)
 		for _, b := range buf {
 			if int(b) < limit && len(out) < PasswordLength {
-				out = append(out, PasswordChars[int(b)%n])
+				c := PasswordChars[int(b)%n]
+				if len(out) == 0 && c == '"' {
+					continue // upsd would read a leading quote as quoting (see Validate)
+				}
+				out = append(out, c)
 			}
 		}
 	}

@@ -43,6 +43,12 @@ func TestGeneratePassword(t *testing.T) {
 		if len(p) != PasswordLength {
 			t.Fatalf("length %d, want %d", len(p), PasswordLength)
 		}
+		if p[0] == '"' {
+			t.Fatal("generated password starts with a double quote, which upsd cannot take")
+		}
+		if err := (Settings{MonPwd: p}).Validate(); err != nil && strings.Contains(err.Error(), "monpwd") {
+			t.Fatalf("generated password fails validation: %v", err)
+		}
 		for _, r := range p {
 			if !strings.ContainsRune(PasswordChars, r) {
 				t.Fatalf("character %q outside the alphabet", r)

@@ -232,6 +232,9 @@ func (c *checker) nutWord(field, what, v string, secret, required bool) {
 	if strings.ContainsRune(v, '=') {
 		report(`must not contain "=" — ` + sent + `rejects "="`)
 	}
+	if strings.HasPrefix(v, `"`) {
+		report(`must not start with a double quote — ` + sent + `takes a leading quote as the start of a quoted word and then drops the connection`)
+	}
 	if hasControl(v) {
 		report("must not contain control characters such as tabs or line breaks — NUT's files cannot hold them")
 	}

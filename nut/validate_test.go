@@ -115,6 +115,8 @@ func TestValidateRules(t *testing.T) {
 		{"monpwd hash", validPrimary, func(s *Settings) { s.MonPwd = "pass#word" }, []want{{"monpwd", `must not contain "#" — NUT 2.8.0's upsmon sends the password unquoted and upsd reads "#" as the start of a comment`}}},
 		{"monpwd backslash", validPrimary, func(s *Settings) { s.MonPwd = `pass\word` }, []want{{"monpwd", `must not contain "\"`}}},
 		{"monpwd equals", validPrimary, func(s *Settings) { s.MonPwd = "pass=word" }, []want{{"monpwd", `must not contain "="`}}},
+		{"monpwd leading quote", validPrimary, func(s *Settings) { s.MonPwd = `"password` }, []want{{"monpwd", `must not start with a double quote`}}},
+		{"monuser leading quote", validPrimary, func(s *Settings) { s.MonUser = `"mon` }, []want{{"monuser", `must not start with a double quote`}}},
 		{"monpwd tab", validPrimary, func(s *Settings) { s.MonPwd = "pass\tword" }, []want{{"monpwd", "control characters"}}},
 		{"monpwd non-ASCII", validPrimary, func(s *Settings) { s.MonPwd = "passwört" }, []want{{"monpwd", "only ASCII characters — NUT's parser silently drops"}}},
 		{"monpwd several problems", validPrimary, func(s *Settings) { s.MonPwd = "a b=c" }, []want{{"monpwd", "spaces"}, {"monpwd", `"="`}}},
