@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
+)
+
+// TestTrayExecsLightBinary builds nutmeg and nutmeg-tray side by side and
+// starts `nutmeg` (the tray, the default command) on a private session bus:
+// the running process must be nutmeg-tray (nutmeg links Fyne for its
+// windows; the tray must not pay for that), a second start must exit at
+// once with status 0, and SIGTERM must end the tray cleanly. With
+// NUTMEG_TRAY_INPROCESS=1 the tray runs inside nutmeg instead. The RSS of
+// both is logged.
+func TestTrayExecsLightBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binaries")
+	}
+	daemon, err := exec.LookPath("dbus-daemon")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("dbus-daemon is not installed")
+		}
+		t.Skip("dbus-daemon is not installed")
+	}
+	dir := t.TempDir()
+	for _, pkg := range []string{".", "../nutmeg-tray"} {
+		name := "nutmeg"
+		if pkg != "." {
+			name = "nutmeg-tray"
+		}
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+
+	bus := exec.Command(daemon, "--session", "--nofork", "--print-address=1")
+	busOut, _ := bus.StdoutPipe()
+	if err := bus.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bus.Process.Kill(); bus.Wait() })
+	addr, err := bufio.NewReader(busOut).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	home := t.TempDir()
+	env := append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+strings.TrimSpace(addr),
+		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "XDG_STATE_HOME="+filepath.Join(home, "state"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"))
+	os.MkdirAll(filepath.Join(home, "run"), 0o700)
+	// Saved settings: not a first run, so no wizard window is started.
+	s := nut.Defaults()
+	s.Autostart = true
+	if err := nut.Save(filepath.Join(home, "config", "nutmeg", "settings.json"), s); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		inprocess bool
+		comm      string
+	}{{false, "nutmeg-tray"}, {true, "nutmeg"}} {
+		cmd := exec.Command(filepath.Join(dir, "nutmeg"))
+		cmd.Env = env
+		if tc.inprocess {
+			cmd.Env = append(cmd.Env, "NUTMEG_TRAY_INPROCESS=1")
+		}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		pid := cmd.Process.Pid
+		// The instance lock is taken once the tray is up, after any exec.
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			b, _ := os.ReadFile(filepath.Join(home, "run", "nutmeg-tray.lock"))
+			if strings.TrimSpace(string(b)) == strconv.Itoa(pid) {
+				break
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("tray never took its lock\n%s", out.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if got := strings.TrimSpace(string(comm)); got != tc.comm {
+			t.Errorf("inprocess=%v: the tray runs as %q, want %q", tc.inprocess, got, tc.comm)
+		}
+		time.Sleep(time.Second)
+		status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		for _, l := range strings.Split(string(status), "\n") {
+			if strings.HasPrefix(l, "VmRSS:") {
+				t.Logf("%s: %s", tc.comm, strings.Join(strings.Fields(l), " "))
+			}
+		}
+
+		second := exec.Command(filepath.Join(dir, "nutmeg"))
+		second.Env = cmd.Env
+		msg, err := second.CombinedOutput()
+		if err != nil || !strings.Contains(string(msg), "already running") {
+			t.Errorf("second start: %v %q", err, msg)
+		}
+
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("tray after SIGTERM: %v\n%s", err, out.String())
+			}
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("tray ignored SIGTERM\n%s", out.String())
+		}
+	}
+	// Settings say autostart: the tray wrote the login entry.
+	entry, err := os.ReadFile(filepath.Join(home, "config", "autostart", "nutmeg.desktop"))
+	if err != nil || !strings.Contains(string(entry), "Exec="+filepath.Join(dir, "nutmeg")) {
+		t.Errorf("autostart entry: %v\n%s", err, entry)
+	}
+}
