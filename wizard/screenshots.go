@@ -75,7 +75,6 @@ func Screenshots(dir string, d Deps) ([]string, error) {
 		app := test.NewApp()
 		app.Settings().SetTheme(ThemeVariant(Variants[name]))
 		shots, err := CapturePages(app, d, name+"/")
-		app.Quit()
 		if err != nil {
 			return out, err
 		}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/nutmeg-ups/nutmeg/gui/autostart"
+	"github.com/nutmeg-ups/nutmeg/hw"
+	"github.com/nutmeg-ups/nutmeg/hw/driverdb"
+	"github.com/nutmeg-ups/nutmeg/hw/serial"
+	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/notify"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
+	"github.com/nutmeg-ups/nutmeg/nut/service"
+	"github.com/nutmeg-ups/nutmeg/wizard"
+)
+
+func init() {
+	register(&command{name: "wizard", args: "[--settings F] [--state DIR]",
+		summary: "open the setup wizard", run: runWizard})
+}
+
+// appID is the Fyne app's ID (FyneApp.toml).
+const appID = "io.github.nutmeg_ups.nutmeg"
+
+func runWizard(fs *flag.FlagSet, args []string, e *env) error {
+	settings := fs.String("settings", "", "settings `FILE` (default: the user's settings file)")
+	stateFlag := stateDirFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	path := *settings
+	if path == "" {
+		p, err := nut.DefaultPath()
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	state, err := resolveStateDir(*stateFlag, false)
+	if err != nil {
+		return err
+	}
+	d, err := wizardDeps(path, state)
+	if err != nil {
+		return err
+	}
+	f, err := wizard.Start(d)
+	if err != nil {
+		return err
+	}
+	a := fyneapp.NewWithID(appID)
+	w := wizard.New(a, d, f)
+	w.OnClosed = func(applied bool) {
+		if applied {
+			if exe, err := os.Executable(); err == nil {
+				if err := autostart.Set(w.Flow().Settings.Autostart, exe); err != nil {
+					fmt.Fprintf(e.stderr, "nutmeg wizard: autostart: %v\n", err)
+				}
+			}
+		}
+		a.Quit()
+	}
+	w.Window().Show()
+	a.Run()
+	return nil
+}
+
+// wizardDeps wires the wizard to this machine: the probe, NUT's driver
+// list, the keyring, the user's settings file and the user-mode service.
+func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
+	db, err := driverdb.Load(driverdb.Paths{})
+	if err != nil {
+		return wizard.Deps{}, fmt.Errorf("NUT's driver list: %w", err)
+	}
+	host, _ := os.Hostname()
+	render := conf.Options{StateDir: service.RunDir(state), Listen: nil}
+	if os.Geteuid() == 0 {
+		render.RunAsUser = "root"
+	}
+	return wizard.Deps{
+		Probe: func(ctx context.Context) (hw.Report, error) { return hw.Probe(ctx, hw.Options{DB: db}) },
+		Verify: func(ctx context.Context, sg hw.Suggestion) hw.Verification {
+			return hw.Verify(ctx, db, sg, 20*time.Second)
+		},
+		Drivers: db,
+		SerialPorts: func() []string {
+			ports, _ := serial.Enumerate(nil)
+			var out []string
+			for _, p := range ports {
+				out = append(out, p.Path)
+			}
+			return out
+		},
+		ImportDir: "/etc/nut",
+		ConfDir:   service.EtcDir(state),
+		Render:    render,
+		Applier: wizard.ServiceApplier{StateDir: state, SettingsPath: settingsPath,
+			Start: func(ctx context.Context) error { return startService(ctx, settingsPath, state) }},
+		Status: wizard.ReadStatus,
+		SendTestMail: func(ctx context.Context, s nut.Settings) error {
+			m, err := notify.NewMailer(notify.FromSettings(s, s.SMTP.Password))
+			if err != nil {
+				return err
+			}
+			return m.SendTest(ctx)
+		},
+		Store:        secret.Keyring(5 * time.Second),
+		SettingsPath: settingsPath,
+		Hostname:     host,
+	}, nil
+}
+
+// startService starts `nutmeg service` for the new setup in its own session
+// (it outlives the wizard) and waits until its socket answers.
+func startService(ctx context.Context, settingsPath, state string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return err
+	}
+	logf, err := os.OpenFile(filepath.Join(state, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "service", "--settings", settingsPath, "--state", state)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	sock := filepath.Join(state, api.SocketName)
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		if c, err := api.Dial(ctx, sock); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the service stopped at once (%v): see %s", err, logf.Name())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return errors.New("the service did not open its socket in time: see " + logf.Name())
+}
