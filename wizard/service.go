@@ -88,12 +88,16 @@ func stepOf(err error) string {
 	case "render", "install":
 		return flow.StepWrite
 	case "start NUT", "reload":
+		// the supervisor's errors start with the process's role:
+		// "driver exited while starting", "upsd did not serve ..."
 		switch {
-		case strings.HasPrefix(msg, "upsd") || strings.Contains(msg, "upsd did not serve") && !strings.Contains(msg, "driver:"):
+		case strings.HasPrefix(msg, "driver"):
+			return flow.StepDriver
+		case strings.HasPrefix(msg, "upsd"):
 			return flow.StepUpsd
-		case strings.Contains(msg, "upsmon"):
+		case strings.HasPrefix(msg, "upsmon"):
 			return flow.StepUpsmon
-		case se.Step == "reload" && !strings.Contains(msg, "exited"):
+		case se.Step == "reload":
 			return flow.StepWrite
 		}
 		return flow.StepDriver

@@ -165,3 +165,71 @@ func TestApplySimulatedThroughService(t *testing.T) {
 		t.Fatal("the shutdown command ran")
 	}
 }
+
+// A USB UPS that is not there: the real driver fails to start, the Apply
+// page names the step and shows the driver's own words, and everything is
+// put back: no settings file, no secrets, no NUT files.
+func TestApplyFailureRestores(t *testing.T) {
+	nutlab.Require(t)
+	db := driverDB(t)
+	state, err := os.MkdirTemp("", "nw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(state) })
+	store := &secret.Memory{}
+	settingsPath := filepath.Join(state, "settings.json")
+	usbNodes(t)
+	deps := Deps{
+		Probe:   probeWith(db, apcBus),
+		Drivers: db,
+		ConfDir: service.EtcDir(state),
+		Applier: ServiceApplier{StateDir: state, SettingsPath: settingsPath, Options: service.ApplyOptions{Listen: []string{"127.0.0.1"}},
+			Start: func(context.Context) error { t.Error("service started after a failed apply"); return nil }},
+		Status:       ReadStatus,
+		Store:        store,
+		SettingsPath: settingsPath,
+	}
+	w := open(t, deps, light())
+	w.flow.SetText("remoteport", strconv.Itoa(nutlab.FreePort(t)))
+	test.Tap(w.nextBtn) // Review
+	test.Tap(w.nextBtn) // Apply
+	w.Wait()
+	var pr flow.Progress
+	var headline, failure string
+	w.Locked(func() {
+		pr = *w.apply.progress
+		headline, failure = w.apply.headline.Text, w.apply.failure.Text
+	})
+	if pr.Err == "" || pr.Failed != flow.StepDriver {
+		t.Fatalf("failed step %q (%s), want the driver: %+v", pr.Failed, pr.Err, pr.Rows)
+	}
+	if !strings.Contains(headline, T.Steps[flow.StepDriver]) {
+		t.Errorf("headline %q does not name the step", headline)
+	}
+	// usbhid-ups's own message for a UPS it cannot find
+	if !strings.Contains(failure, "No matching HID UPS found") || !strings.Contains(failure, T.Restored) {
+		t.Errorf("failure text %q lacks the driver's words or the restore", failure)
+	}
+	if _, err := os.Stat(settingsPath); !os.IsNotExist(err) {
+		t.Errorf("settings file left behind: %v", err)
+	}
+	if _, err := store.Get(secret.MonitorPassword); err == nil {
+		t.Error("monitor password left in the keyring")
+	}
+	if ents, _ := os.ReadDir(service.EtcDir(state)); len(ents) > 0 {
+		var names []string
+		for _, e := range ents {
+			if !e.IsDir() {
+				names = append(names, e.Name())
+			}
+		}
+		if len(names) > 0 {
+			t.Errorf("NUT files left behind: %v", names)
+		}
+	}
+	if w.Applied || !enabled(w.nextBtn) {
+		t.Fatal("a failed apply counts as applied, or Close is disabled")
+	}
+	t.Logf("driver said: %s", pr.Err)
+}
