@@ -145,9 +145,10 @@ func owned(t testing.TB, c *dbus.Conn, name string) {
 
 // notifications records org.freedesktop.Notifications.Notify calls.
 type notifications struct {
-	mu   sync.Mutex
-	got  []sentNote
-	next uint32
+	mu     sync.Mutex
+	got    []sentNote
+	closed []uint32
+	next   uint32
 }
 
 type sentNote struct {
@@ -166,6 +167,19 @@ func (n *notifications) Notify(app string, replaces uint32, icon, summary, body 
 	n.next++
 	n.got = append(n.got, sentNote{summary, body, u, n.next, replaces})
 	return n.next, nil
+}
+
+func (n *notifications) CloseNotification(id uint32) *dbus.Error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closed = append(n.closed, id)
+	return nil
+}
+
+func (n *notifications) closedIDs() []uint32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]uint32(nil), n.closed...)
 }
 
 func (n *notifications) GetCapabilities() ([]string, *dbus.Error) {

@@ -16,9 +16,11 @@ type Note struct {
 	// Urgent asks the server to keep it up until dismissed.
 	Urgent bool
 	// Group: a note replaces the previous one of its group on screen, so
-	// "on line power" takes the place of a critical "countdown started"
-	// bubble and "communication restored" clears "communication lost".
+	// "communication restored" takes the place of "communication lost".
 	Group string
+	// Clears closes the notes of these groups: "on line power" closes a
+	// critical "countdown started" bubble, which would otherwise stay.
+	Clears []string
 }
 
 // Notifier shows a desktop notification.
@@ -27,15 +29,21 @@ type Notifier interface {
 }
 
 // notified are the events that get a desktop notification (plus the start
-// of a countdown, which the tray sees in the state), with their group.
+// of a countdown, which the tray sees in the state), with their group. The
+// countdown has a group of its own, so that an ONBATT line arriving after
+// the state that started the countdown never replaces that bubble.
 var notified = map[string]string{
 	"ONBATT": "power", "ONLINE": "power", "LOWBATT": "power",
-	"COMMBAD": "comm", "NOCOMM": "comm", "COMMOK": "comm",
+	"SHUTDOWN": "shutdown",
+	"COMMBAD":  "comm", "NOCOMM": "comm", "COMMOK": "comm",
 	"REPLBATT": "battery",
 }
 
+// clears lists the groups whose notes an event closes.
+var clears = map[string][]string{"ONLINE": {"shutdown"}}
+
 // urgent events ask the notification server to keep the bubble up.
-var urgent = map[string]bool{"LOWBATT": true, "COUNTDOWN": true, "NOCOMM": true}
+var urgent = map[string]bool{"LOWBATT": true, "COUNTDOWN": true, "NOCOMM": true, "SHUTDOWN": true}
 
 // notification is the title and body for e, in nut/notify's words.
 func notification(e api.Event) (title, body string) { return notify.Notification(e) }
@@ -75,6 +83,13 @@ func (n *DBusNotifier) Notify(note Note) error {
 	hints := map[string]dbus.Variant{
 		"urgency":       dbus.MakeVariant(urgency),
 		"desktop-entry": dbus.MakeVariant("io.github.nutmeg_ups.nutmeg"),
+	}
+	for _, g := range note.Clears {
+		if id := n.last[g]; id != 0 {
+			// Best effort: the user may have closed it already.
+			n.conn.Object(notifyName, notifyPath).Call(notifyName+".CloseNotification", 0, id)
+			delete(n.last, g)
+		}
 	}
 	var replaces uint32
 	if note.Group != "" {

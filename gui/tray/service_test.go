@@ -4,6 +4,7 @@ package tray
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -204,6 +205,14 @@ func TestServiceTrayOverDBus(t *testing.T) {
 	}
 	s.click(LabelConfirm)
 	waitFor(t, 10*time.Second, func() bool { return lw.fsd.Load() == 1 }, func() string { return "FSD never requested\n" + p.out.String() })
+	// The service's SHUTDOWN event reaches the desktop, in place of the
+	// countdown's bubble.
+	waitFor(t, 10*time.Second, func() bool { return notes.count("System shutting down") == 1 }, func() string { return strings.Join(notes.summaries(), ", ") })
+	down, _ := notes.find("System shutting down")
+	started, _ := notes.find("Shutdown countdown started")
+	if down.Replaces != started.ID || down.Urgency != 2 {
+		t.Errorf("shutdown note %+v, countdown note %+v", down, started)
+	}
 
 	// One notification per event, whatever the number of state pushes.
 	waitFor(t, 10*time.Second, func() bool {
@@ -224,9 +233,23 @@ func TestServiceTrayOverDBus(t *testing.T) {
 	lab.WaitVar("ups", "ups.status", func(v string) bool { return v == "OL" }, 10*time.Second)
 	lw.start(t)
 	waitTooltip("On mains · 70% · 15 min left · load 15%")
-	summaries := notes.summaries()
 	if n := notes.count("UPS on battery"); n != 1 {
-		t.Errorf("%d ONBATT notifications after the restart: %q", n, summaries)
+		t.Errorf("%d ONBATT notifications after the restart: %q", n, notes.summaries())
+	}
+
+	// A new power failure, a new countdown bubble; mains power returns and
+	// closes it (it was critical: it would stay up otherwise).
+	lab.WriteDev("ups.dev", devVars("OB DISCHRG", "69", "880", "15"))
+	waitFor(t, 15*time.Second, func() bool { return notes.count("Shutdown countdown started") == 2 }, func() string { return strings.Join(notes.summaries(), ", ") })
+	second, _ := notes.find("Shutdown countdown started")
+	lab.WriteDev("ups.dev", devVars("OL CHRG", "69", "880", "15"))
+	waitFor(t, 15*time.Second, func() bool { return slices.Contains(notes.closedIDs(), second.ID) },
+		func() string {
+			return fmt.Sprintf("closed %v, countdown note %d; notes %q", notes.closedIDs(), second.ID, notes.summaries())
+		})
+	waitTooltip("On mains, charging · 69% · 14 min left · load 15%")
+	if slices.Contains(s.visibleLabels(), LabelShutdownNow) || secondsLeft(s) != -1 {
+		t.Errorf("countdown items after mains returned: %q", s.visibleLabels())
 	}
 }
 

@@ -262,7 +262,7 @@ func (l *loop) apply(u update) {
 		l.countdown = cd.Started
 		e := api.Event{Time: cd.Started, Name: "COUNTDOWN", UPS: l.snap.State.UPS, Status: l.snap.State.Status}
 		title, body := notification(e)
-		l.queue(Note{Title: title, Body: body + "\n" + CountdownText(time.Until(cd.ShutdownAt)), Urgent: true, Group: "power"})
+		l.queue(Note{Title: title, Body: body + "\n" + CountdownText(time.Until(cd.ShutdownAt)), Urgent: true, Group: "shutdown"})
 	}
 	if l.snap.State.Countdown == nil {
 		l.snap.Confirming = false
@@ -275,7 +275,7 @@ func (l *loop) apply(u update) {
 			}
 			l.seen[key] = true
 			title, body := notification(*e)
-			l.queue(Note{Title: title, Body: body, Urgent: urgent[e.Name], Group: notified[e.Name]})
+			l.queue(Note{Title: title, Body: body, Urgent: urgent[e.Name], Group: notified[e.Name], Clears: clears[e.Name]})
 		}
 	}
 }
