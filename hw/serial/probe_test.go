@@ -94,6 +94,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestProbeAllIsParallel(t *testing.T) {
+	var sims []*serialsim.Sim
 	var paths []string
 	for i := 0; i < 4; i++ {
 		sim, err := serialsim.Start(serialsim.Silent{})
@@ -101,21 +102,48 @@ func TestProbeAllIsParallel(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sim.Close()
+		sims = append(sims, sim)
 		paths = append(paths, sim.Path)
 	}
-	const timeout = 500 * time.Millisecond
-	start := time.Now()
-	res := ProbeAll(context.Background(), paths, timeout)
-	// Four silent ports one after another would take 4*0.8*timeout; in
-	// parallel the whole is one port's time. Checked with a wide margin:
-	// this asserts the structure (parallel), not speed.
-	if took := time.Since(start); took >= 4*timeout*8/10 {
-		t.Errorf("4 silent ports took %v: probes are not parallel", took)
+	// Each silent port holds its probe for the whole (long) timeout. Probed
+	// one after another, the second port would hear nothing until the first
+	// timed out; probed in parallel, every port gets its first byte at once.
+	// So: wait until all four have received something, well before one
+	// timeout could pass, then cancel. This asserts the structure, not speed.
+	const timeout = time.Minute
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan []Result, 1)
+	go func() { done <- ProbeAll(ctx, paths, timeout) }()
+	deadline := time.Now().Add(timeout / 2)
+	for all := false; !all; {
+		select {
+		case <-done:
+			t.Fatal("ProbeAll returned before it was cancelled")
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("not every port was probed while the first one waited: probes are not parallel")
+		}
+		all = true
+		for _, sim := range sims {
+			all = all && len(sim.Received()) > 0
+		}
+	}
+	cancel()
+	var res []Result
+	select {
+	case res = <-done:
+	case <-time.After(timeout / 2):
+		t.Fatal("ProbeAll did not end when cancelled")
 	}
 	for i, r := range res {
 		if r.Port != paths[i] || r.Protocol != "" {
 			t.Errorf("result %d: %+v", i, r)
 		}
+	}
+	for _, sim := range sims {
+		checkSafe(t, sim.Received())
 	}
 }
 
