@@ -71,13 +71,14 @@ func TestRenderCommand(t *testing.T) {
 			out := t.TempDir()
 			args := append([]string{"render", "--out", out}, tc.args...)
 			code, stdout, stderr := runWithStdin(t, tc.stdin, args...)
-			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
-				t.Fatalf("exit %d, want %d with %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)
-			}
+			// Checked first: a failure below prints the output.
 			for _, p := range []string{pw, stdinPw, remotePw} {
 				if strings.Contains(stdout+stderr, p) {
 					t.Fatal("a password reached the output")
 				}
+			}
+			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+				t.Fatalf("exit %d, want %d with %q:\n%s%s", code, tc.code, tc.want, stdout, stderr)
 			}
 			if code != 0 {
 				if entries, _ := os.ReadDir(out); len(entries) != 0 {
@@ -146,11 +147,12 @@ func TestImportCommand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runWithStdin(t, "", append([]string{"import"}, tc.args...)...)
-			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
-				t.Fatalf("exit %d, want %d with %q:\n%s%s", code, tc.code, tc.want, out, errOut)
-			}
+			// Checked first: a failure below prints the output.
 			if strings.Contains(out+errOut, pw) || strings.Contains(out+errOut, "s3cret-nas") || strings.Contains(out, "monpwd") {
 				t.Fatal("a password reached the output")
+			}
+			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+				t.Fatalf("exit %d, want %d with %q:\n%s%s", code, tc.code, tc.want, out, errOut)
 			}
 			if code == 0 {
 				var s nut.Settings

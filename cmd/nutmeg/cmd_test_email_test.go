@@ -115,11 +115,12 @@ func TestTestEmail(t *testing.T) {
 			args := append([]string{"test-email", "--settings", path, "--timeout", "20s"}, tc.args...)
 			code := run(args, &env{stdin: strings.NewReader(tc.stdin), stdout: &out, stderr: &errb})
 			all := out.String() + errb.String()
-			if code != tc.code || !strings.Contains(all, tc.want) {
-				t.Fatalf("exit %d, want %d with %q; output:\n%s", code, tc.code, tc.want, all)
-			}
+			// Checked first: a failure below prints the output.
 			if strings.Contains(all, testEmailPass) {
 				t.Fatal("the password is in the output")
+			}
+			if code != tc.code || !strings.Contains(all, tc.want) {
+				t.Fatalf("exit %d, want %d with %q; output:\n%s", code, tc.code, tc.want, all)
 			}
 			msgs := d.Messages()
 			if !tc.wantRun {
