@@ -73,7 +73,10 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	if setPath == "" {
 		setPath = os.Getenv(envSettings)
 	}
-	if setPath == "" {
+	var wizardArgs []string
+	if setPath != "" {
+		wizardArgs = []string{"--settings", setPath}
+	} else {
 		if setPath, err = nut.DefaultPath(); err != nil {
 			return err
 		}
@@ -94,12 +97,16 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	cfg := window.Config{
 		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
 	}
-	if os.Getenv(envDemo) != "1" {
-		cfg.StartWizard = func() error { return startSelf("wizard") }
-	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed
-	w := window.New(a, cfg)
+	var w *window.Window
+	if os.Getenv(envDemo) != "1" {
+		// When the wizard ends, the summary shows what it saved.
+		cfg.StartWizard = func() error {
+			return startSelf(func() { fyne.Do(w.LoadSettings) }, "wizard", wizardArgs...)
+		}
+	}
+	w = window.New(a, cfg)
 	go inst.Serve(func() {
 		fyne.Do(func() {
 			w.Window().Show()
@@ -117,8 +124,9 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	return nil
 }
 
-// startSelf runs `nutmeg <what>` beside this process and reaps it.
-func startSelf(what string, args ...string) error {
+// startSelf runs `nutmeg <what>` beside this process, reaps it and then
+// calls done (if not nil).
+func startSelf(done func(), what string, args ...string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
@@ -127,6 +135,11 @@ func startSelf(what string, args ...string) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	go cmd.Wait()
+	go func() {
+		cmd.Wait()
+		if done != nil {
+			done()
+		}
+	}()
 	return nil
 }
