@@ -30,6 +30,9 @@ type Snapshot struct {
 	// Confirming is true between a first click on "Shut down now" and its
 	// confirmation (or its expiry).
 	Confirming bool
+	// Denied is true when the service's socket exists but this user may not
+	// use it (not in the socket's group).
+	Denied bool
 }
 
 // View is what the tray shows for one Snapshot. Menu items that a View
@@ -134,6 +137,8 @@ func iconState(s Snapshot) icon.State {
 // are matched exactly (a set), never as substrings.
 func statusPhrase(s Snapshot) string {
 	switch {
+	case !s.Linked && s.Service && s.Denied:
+		return "Not allowed to use the Nutmeg service"
 	case !s.Linked && s.Service:
 		return "Nutmeg service not running"
 	case !s.Linked:

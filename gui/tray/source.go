@@ -3,6 +3,7 @@ package tray
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 // update is one change reported by a source.
 type update struct {
 	linked bool       // the service (or upsd) answers
+	denied bool       // the service's socket refused this user
 	state  *api.State // new state, when there is one
 	event  *api.Event // an event to notify about
 }
@@ -45,7 +47,7 @@ func (s *serviceSource) run(ctx context.Context, out chan<- update) {
 	for ctx.Err() == nil {
 		c, err := api.Dial(ctx, s.path)
 		if err != nil {
-			send(ctx, out, update{linked: false})
+			send(ctx, out, update{linked: false, denied: errors.Is(err, fs.ErrPermission)})
 			if !sleepCtx(ctx, backoff) {
 				return
 			}

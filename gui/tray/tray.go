@@ -249,7 +249,7 @@ func (l *loop) run(ctx context.Context) {
 // apply folds one update into the snapshot and queues its notifications,
 // each event once: a repeated state push or event line changes nothing.
 func (l *loop) apply(u update) {
-	l.snap.Linked = u.linked
+	l.snap.Linked, l.snap.Denied = u.linked, u.denied
 	if u.state != nil {
 		l.snap.State = *u.state
 	}
