@@ -1,8 +1,10 @@
 package tray
 
 import (
+	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 
@@ -87,7 +89,7 @@ func (n *DBusNotifier) Notify(note Note) error {
 	for _, g := range note.Clears {
 		if id := n.last[g]; id != 0 {
 			// Best effort: the user may have closed it already.
-			n.conn.Object(notifyName, notifyPath).Call(notifyName+".CloseNotification", 0, id)
+			n.conn.Object(notifyName, notifyPath).Go(notifyName+".CloseNotification", dbus.FlagNoReplyExpected, nil, id)
 			delete(n.last, g)
 		}
 	}
@@ -95,8 +97,11 @@ func (n *DBusNotifier) Notify(note Note) error {
 	if note.Group != "" {
 		replaces = n.last[note.Group]
 	}
+	// A hung notification server must not hold the queue for long.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	var id uint32
-	err := n.conn.Object(notifyName, notifyPath).Call(notifyName+".Notify", 0,
+	err := n.conn.Object(notifyName, notifyPath).CallWithContext(ctx, notifyName+".Notify", 0,
 		"Nutmeg", replaces, "battery", note.Title, note.Body, []string{}, hints, timeout).Store(&id)
 	if err != nil {
 		return fmt.Errorf("desktop notification: %w", err)
