@@ -51,7 +51,7 @@ type labService struct {
 
 func (s *labService) socket() string { return api.SocketPath(s.state) }
 
-func startService(t *testing.T, dev map[string]string) *labService {
+func startService(t testing.TB, dev map[string]string) *labService {
 	t.Helper()
 	nutlab.Require(t)
 	state, err := os.MkdirTemp("", "nmw") // a socket path must stay short
@@ -93,7 +93,7 @@ func startService(t *testing.T, dev map[string]string) *labService {
 	return &labService{lab: lab, state: state, marker: marker}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
