@@ -172,7 +172,7 @@ func lineCount(path string) int {
 func lastNotify(path string) (time.Time, bool) {
 	b, _ := os.ReadFile(path)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	f, err := strconv.ParseFloat(strings.Fields(lines[len(lines)-1]+" x")[0], 64)
+	f, err := strconv.ParseFloat(strings.Fields(lines[len(lines)-1] + " x")[0], 64)
 	if err != nil {
 		return time.Time{}, false
 	}

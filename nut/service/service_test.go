@@ -68,7 +68,13 @@ func startService(t *testing.T, mutate func(*nut.Settings)) *runningService {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &runningService{svc: svc, lab: lab, state: state, marker: marker, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- svc.Run(ctx) }()
+	go func() {
+		err := svc.Run(ctx)
+		if err != nil {
+			slog.Error("service.Run ended", "err", err) // visible when a wait below times out
+		}
+		r.done <- err
+	}()
 	t.Cleanup(func() {
 		cancel()
 		<-r.done
@@ -101,7 +107,8 @@ func TestServiceFromSettings(t *testing.T) {
 	}
 	// Instant commands: the service's admin user has the rights; an
 	// unknown command is refused with upsd's reason.
-	st := r.svc.Watcher().State()
+	cmds, _ := col.wait(t, 0, 10*time.Second, "instant commands", func(m api.Message) bool { return m.Type == "state" && len(m.State.Commands) > 0 })
+	st := cmds.m.State
 	t.Logf("instant commands: %v", st.Commands)
 	if rep, err := col.c.Do(ctx, api.Request{Op: "command", Name: "no.such.command"}); err != nil || rep.OK || rep.Reason == "" {
 		t.Errorf("unknown command: %+v %v", rep, err)
@@ -160,7 +167,13 @@ func TestSecondaryCountdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx) }()
+	go func() {
+		err := svc.Run(ctx)
+		if err != nil {
+			slog.Error("service.Run ended", "err", err)
+		}
+		done <- err
+	}()
 	defer func() { cancel(); <-done }()
 	col := collect(t, filepath.Join(state, api.SocketName))
 	col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
