@@ -138,8 +138,10 @@ func TestDebPackageBuilds(t *testing.T) {
 	needTool(t, "dpkg-deb")
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "nutmeg")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho stand-in\n"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"nutmeg", "nutmeg-tray"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\necho stand-in\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	out, err := exec.Command("bash", "deb/build.sh", bin, filepath.Join(dir, "out")).Output()
 	if err != nil {
@@ -150,7 +152,7 @@ func TestDebPackageBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"./usr/bin/nutmeg", "./usr/share/applications/io.github.nutmeg_ups.nutmeg.desktop",
+	for _, f := range []string{"./usr/bin/nutmeg", "./usr/bin/nutmeg-tray", "./usr/share/applications/io.github.nutmeg_ups.nutmeg.desktop",
 		"./usr/share/icons/hicolor/512x512/apps/io.github.nutmeg_ups.nutmeg.png",
 		"./usr/share/polkit-1/actions/io.github.nutmeg_ups.nutmeg.policy",
 		"./lib/udev/rules.d/63-nutmeg-ups.rules", "./lib/systemd/system/nutmeg.service"} {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds nutmeg_<version>_<arch>.deb from a built binary.
 # usage: packaging/deb/build.sh BINARY OUTDIR
+# The tray binary nutmeg-tray is taken from beside BINARY when it is there.
 set -euo pipefail
 bin=$1 out=$2
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +12,8 @@ root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
 install -Dm755 "$bin" "$root/usr/bin/nutmeg"
+tray="$(dirname "$bin")/nutmeg-tray"
+[ -x "$tray" ] && install -Dm755 "$tray" "$root/usr/bin/nutmeg-tray"
 install -Dm644 "$here/linux/nutmeg.desktop" "$root/usr/share/applications/io.github.nutmeg_ups.nutmeg.desktop"
 install -Dm644 "$top/assets/icon.png" "$root/usr/share/icons/hicolor/512x512/apps/io.github.nutmeg_ups.nutmeg.png"
 install -Dm644 "$here/polkit/io.github.nutmeg_ups.nutmeg.policy" "$root/usr/share/polkit-1/actions/io.github.nutmeg_ups.nutmeg.policy"
