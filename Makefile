@@ -27,7 +27,8 @@ vet:
 test: deps vet
 	.ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m ./...
 
-bench: deps
+bench:
+	@.ci/deps.sh bench
 	.ci/with-desktop.sh $(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean:

@@ -13,6 +13,12 @@ pkgs=(
 	dpkg                         # dpkg-deb for the .deb
 )
 
+# `deps.sh bench` also brings NUT's own GUI, which make bench measures
+# side by side with Nutmeg's tray.
+if [ "${1:-}" = bench ]; then
+	pkgs+=(nut-monitor)
+fi
+
 if ! command -v go >/dev/null 2>&1; then
 	echo "deps: Go is required (https://go.dev/dl); install Go 1.26 or newer and retry." >&2
 	exit 1
