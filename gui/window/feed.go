@@ -85,9 +85,9 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // Follow connects the window to a feed: updates are posted to the UI
-// goroutine, and the history is reloaded once a minute (the service's
-// sampling interval) and the countdown line redrawn once a second. It
-// returns at once; everything stops with ctx.
+// goroutine, the countdown line is redrawn once a second while a countdown
+// runs, and the history is reloaded once a minute (the service's sampling
+// interval). It returns at once; everything stops with ctx.
 func (w *Window) Follow(ctx context.Context, f *Feed) {
 	go f.Run(ctx, func(u Update) { w.cfg.Post(func() { w.Apply(u) }) })
 	go func() {
@@ -101,15 +101,16 @@ func (w *Window) Follow(ctx context.Context, f *Feed) {
 			case <-sec.C:
 			}
 			n++
-			k := n
-			w.cfg.Post(func() {
-				if w.state.Countdown != nil {
-					w.showState()
-				}
-				if k%60 == 0 && w.linked {
-					w.loadHistory(w.rng)
-				}
-			})
+			// Wake the UI goroutine only when there is something to do.
+			if n%60 == 0 {
+				w.cfg.Post(func() {
+					if w.linked {
+						w.loadHistory(w.rng)
+					}
+				})
+			} else if w.counting.Load() {
+				w.cfg.Post(w.showCountdown)
+			}
 		}
 	}()
 }

@@ -3,6 +3,7 @@ package window
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -94,6 +95,9 @@ type Window struct {
 	tabs       *container.AppTabs
 
 	confirm *dialog.ConfirmDialog // the open confirmation, if any
+
+	// counting mirrors "a countdown runs" for Follow's ticker goroutine.
+	counting atomic.Bool
 }
 
 // New builds the window in app a (not shown yet).
@@ -264,9 +268,14 @@ func (w *Window) showState() {
 	w.detail.SetText(h.Detail)
 	w.glyph.Image = icon.Draw(IconState(w.linked, w.state), 64)
 	w.glyph.Refresh()
-	w.countdown.SetText(CountdownLine(w.state.Countdown, w.cfg.Now()))
+	w.showCountdown()
 	w.showFigures(Figures(w.state.Status))
 	w.showCommands()
+}
+
+func (w *Window) showCountdown() {
+	w.counting.Store(w.state.Countdown != nil)
+	w.countdown.SetText(CountdownLine(w.state.Countdown, w.cfg.Now()))
 }
 
 func importance(level string) widget.Importance {
