@@ -187,11 +187,12 @@ func (s *Supervisor) Restart(ctx context.Context) error {
 	}
 }
 
-// Final marks the shutdown as under way: upsmon exits after SHUTDOWNCMD, and
-// that is no reason to restart anything.
-func (s *Supervisor) Final() {
+// Final(true) marks the shutdown as under way: upsmon exits after
+// SHUTDOWNCMD, and that is no reason to restart anything. Final(false)
+// takes it back (the FSD did not reach upsmon).
+func (s *Supervisor) Final(on bool) {
 	s.mu.Lock()
-	s.final = true
+	s.final = on
 	s.mu.Unlock()
 }
 

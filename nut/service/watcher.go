@@ -54,8 +54,10 @@ type WatcherConfig struct {
 
 	// FSD issues the forced shutdown (upsmon -c fsd). Required.
 	FSD func(ctx context.Context) error
-	// Final is called once FSD was issued (the supervisor stops restarting).
-	Final func()
+	// Final(true) is called as FSD is issued (the supervisor stops
+	// restarting upsmon, which exits after SHUTDOWNCMD); Final(false) when
+	// FSD failed and will be retried (upsmon must come back for it).
+	Final func(on bool)
 	// Mail takes events for email (nil: no mail).
 	Mail Mailer
 	// Admin is the upsd user with instcmds rights for "command" requests
@@ -93,6 +95,10 @@ type Watcher struct {
 
 	polls      <-chan client.Event
 	stopPoller context.CancelFunc
+
+	fsdPending bool // FSD is due but failed: retry
+	fsdFailed  bool
+	lastFSDTry time.Time
 }
 
 type pending struct {
@@ -316,6 +322,8 @@ func (w *Watcher) tick(ctx context.Context) {
 	}
 	if w.cd.Due(now) {
 		w.fire(ctx, now)
+	} else if w.fsdPending && now.Sub(w.lastFSDTry) >= time.Second {
+		_ = w.issueFSD(ctx)
 	}
 	if w.cd.Running() {
 		w.publish() // once a second while the countdown runs
@@ -340,19 +348,35 @@ func (w *Watcher) refreshLead(ctx context.Context, now time.Time) {
 
 func (w *Watcher) fire(ctx context.Context, now time.Time) {
 	w.log.Info("countdown over: forced shutdown", "reason", w.cd.View().Reason)
+	msg := fmt.Sprintf("Shutting down the computer now (UPS %s)", w.cfg.UPS)
+	if err := w.issueFSD(ctx); err != nil {
+		msg += "; upsmon did not take the FSD yet (retrying every second): " + err.Error()
+	}
+	w.emit(ctx, api.Event{Time: now, Name: EvShutdown, UPS: w.cfg.UPS, Message: msg, Status: w.State().Status})
+	w.publish()
+}
+
+// issueFSD runs the FSD function; on failure (upsmon being restarted, say)
+// tick retries it every second until it works: the shutdown must happen.
+func (w *Watcher) issueFSD(ctx context.Context) error {
 	if w.cfg.Final != nil {
-		w.cfg.Final()
+		w.cfg.Final(true)
 	}
 	fctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	err := w.cfg.FSD(fctx)
 	cancel()
-	msg := fmt.Sprintf("Shutting down the computer now (UPS %s)", w.cfg.UPS)
+	w.lastFSDTry = w.now()
+	w.fsdPending = err != nil
 	if err != nil {
-		msg += ": upsmon did not take the FSD: " + err.Error()
-		w.log.Error("forced shutdown", "err", err)
+		if w.cfg.Final != nil {
+			w.cfg.Final(false)
+		}
+		w.log.Error("forced shutdown failed; retrying", "err", err)
+	} else if w.fsdFailed {
+		w.log.Info("forced shutdown issued after retrying")
 	}
-	w.emit(ctx, api.Event{Time: now, Name: EvShutdown, UPS: w.cfg.UPS, Message: msg, Status: w.State().Status})
-	w.publish()
+	w.fsdFailed = w.fsdFailed || err != nil
+	return err
 }
 
 // countdown applies a change and, when it changed the countdown, logs the

@@ -300,3 +300,23 @@ func TestHostSyncLead(t *testing.T) {
 		t.Errorf("marker %v from ShutdownAt", d)
 	}
 }
+
+// upsmon dies just before the countdown ends: the FSD fails, the supervisor
+// brings NUT back, and the retried FSD still shuts the machine down.
+func TestFSDRetriedWhileUpsmonRestarts(t *testing.T) {
+	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownBatt, Timer: 2 * time.Second}, time.Minute, dev("OL"), nil,
+		func(sup *Supervisor) { sup.MinBackof = 4 * time.Second })
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	_, i := col.event(t, 0, EvCountdown, 10*time.Second)
+	if err := syscall.Kill(-s.sup.Pids()["upsmon"], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	shut, _ := col.event(t, i, EvShutdown, 5*time.Second)
+	if !strings.Contains(shut.m.Event.Message, "retrying") {
+		t.Errorf("SHUTDOWN event %q: the FSD should have failed with upsmon down", shut.m.Event.Message)
+	}
+	mark := waitMarker(t, s.marker, 20*time.Second)
+	t.Logf("marker %v after the planned shutdown (NUT restart in between)", mark.Sub(shut.m.Event.Time))
+}
