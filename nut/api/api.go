@@ -61,7 +61,10 @@ type Event struct {
 
 // Request is one line from a client. Op is "postpone", "shutdown-now",
 // "events" (Limit newest), "history" (Range "1h", "24h" or "7d") or
-// "command" (Name of an instant command).
+// "command" (Name of an instant command). "reload" (Name: a settings file's
+// absolute path, "" for the service's own) makes a user-mode service render
+// and install that file's NUT config, restart NUT on it and prove it, or
+// restore the previous set and say which step failed (`nutmeg apply`).
 type Request struct {
 	ID    string `json:"id"`
 	Op    string `json:"op"`
