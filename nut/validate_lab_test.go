@@ -8,14 +8,8 @@ import (
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 )
-
-// quoteNUT writes v as a quoted NUT value: inside double quotes NUT 2.8
-// wants '\' and '"' (and '#') escaped with a backslash.
-func quoteNUT(v string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `#`, `\#`)
-	return `"` + r.Replace(v) + `"`
-}
 
 // The validation rules match what NUT 2.8.0 really does. With the real
 // driver, upsd and upsmon:
@@ -59,12 +53,12 @@ func TestNUTAcceptsAllowedCharacters(t *testing.T) {
 	lab.WriteFile("ups.conf", fmt.Sprintf("[%s]\n\tdriver = dummy-ups\n\tport = good.dev\n[%s]\n\tdriver = dummy-ups\n\tport = ctl.dev\n", ups, ctl))
 	lab.WriteFile("upsd.conf", fmt.Sprintf("LISTEN 127.0.0.1 %d\n", lab.Port))
 	// The section header is not quoted; its '"' needs the backslash all the same.
-	header := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `#`, `\#`).Replace(user)
+	header := nutquote.Escape(user)
 	lab.WriteFile("upsd.users", fmt.Sprintf("[%s]\n\tpassword = %s\n\tupsmon primary\n[%s]\n\tpassword = %s\n\tupsmon primary\n",
-		header, quoteNUT(pw), ctl, quoteNUT(badPw)))
+		header, nutquote.Quote(pw), ctl, nutquote.Quote(badPw)))
 	lab.WriteFile("upsmon.conf", fmt.Sprintf(
 		"MONITOR %s@%s 1 %s %s primary\nMONITOR %s@%s 1 %s %s primary\nSHUTDOWNCMD \"/bin/sh -c 'date > %s'\"\nPOLLFREQ 1\nPOLLFREQALERT 1\n%s",
-		ups, lab.Addr(), quoteNUT(user), quoteNUT(pw), ctl, lab.Addr(), ctl, quoteNUT(badPw), marker, nutlab.RunAsUserLine()))
+		ups, lab.Addr(), nutquote.Quote(user), nutquote.Quote(pw), ctl, lab.Addr(), ctl, nutquote.Quote(badPw), marker, nutlab.RunAsUserLine()))
 
 	lab.StartDriver("dummy-ups", ups)
 	args := []string{"-a", ctl, "-F"}

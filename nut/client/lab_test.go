@@ -18,15 +18,11 @@ import (
 	nut "github.com/robbiet480/go.nut"
 
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 )
 
 // adminPassword exercises upsd's quoting: a space, #, =, \, " and '.
 const adminPassword = `a b#c=d\e"f'g`
-
-// confEscape writes s as a quoted word in upsd.users (parseconf rules).
-func confEscape(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, `#`, `\#`).Replace(s) + `"`
-}
 
 var onBattery = map[string]string{
 	"ups.status":      "OB DISCHRG",
@@ -50,7 +46,7 @@ func startLab(t testing.TB, dev map[string]string, upsdExtra string) *nutlab.Lab
 	lab.WriteFile("ups.conf", "[ups]\n\tdriver = dummy-ups\n\tport = ups.dev\n\tdesc = \"nutlab UPS\"\n")
 	lab.WriteFile("upsd.conf", fmt.Sprintf("LISTEN 127.0.0.1 %d\n%s", lab.Port, upsdExtra))
 	lab.WriteFile("upsd.users", fmt.Sprintf("[admin]\n\tpassword = %s\n\tinstcmds = all\n\tupsmon primary\n[viewer]\n\tpassword = viewerpw\n",
-		confEscape(adminPassword)))
+		nutquote.Quote(adminPassword)))
 	lab.WriteDev("ups.dev", dev)
 	lab.StartDriver("dummy-ups", "ups")
 	lab.StartUpsd()

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 )
 
 // ProtocolError is an "ERR <CODE>" answer from upsd. The connection is still
@@ -145,11 +147,11 @@ func splitWords(line string) ([]string, error) {
 }
 
 // quote makes s one word for upsd: bare when it is a plain token, otherwise
-// in double quotes with `"`, `\` and `#` escaped. upsd tokenizes commands
-// with its config parser, which rejects an unescaped # even inside quotes
-// ("Unbalanced word due to unescaped # in quotes") and then stops answering
-// the connection: measured on 2.8.0, as is that a quoted password with
-// space, #, =, \, " or ' logs in.
+// quoted and escaped by nutquote (the rule nut/conf writes upsd.users with).
+// upsd tokenizes commands with its config parser, which rejects an
+// unescaped # even inside quotes ("Unbalanced word due to unescaped # in
+// quotes") and then stops answering the connection: measured on 2.8.0, as
+// is that a quoted password with space, #, =, \, " or ' logs in.
 func quote(s string) string {
 	plain := s != ""
 	for i := 0; i < len(s) && plain; i++ {
@@ -159,16 +161,7 @@ func quote(s string) string {
 	if plain {
 		return s
 	}
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' || s[i] == '#' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
+	return nutquote.Quote(s)
 }
 
 // parseVarList reads the lines of a LIST VAR answer (without BEGIN/END) into

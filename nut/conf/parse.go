@@ -7,6 +7,8 @@ package conf
 import (
 	"fmt"
 	"strings"
+
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 )
 
 // NUT 2.8.0's parseconf limits (include/parseconf.h): longer words are cut
@@ -255,27 +257,8 @@ func checkValue(field, v string) error {
 	return nil
 }
 
-// quote writes v as one double-quoted NUT word: '\', '"' and '#' get a
-// backslash (NUT's pconf_encode set; '#' must be escaped in 2.8.0). v must
-// have passed checkValue.
-func quote(v string) string {
-	var b strings.Builder
-	b.Grow(len(v) + 2)
-	b.WriteByte('"')
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\', '"', '#':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// word writes v bare when NUT reads it back unchanged, else quoted. Used for
+// word writes v bare when NUT reads it back unchanged, else quoted with
+// nutquote.Quote (so v must have passed checkValue). Used for
 // section headers and re-written lines, where bare words read better.
 func word(v string) string {
 	if v == "" {
@@ -284,7 +267,7 @@ func word(v string) string {
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; {
 		case c <= ' ', c >= 0x7f, c == '"', c == '#', c == '\\', c == '=':
-			return quote(v)
+			return nutquote.Quote(v)
 		}
 	}
 	return v

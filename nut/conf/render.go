@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 )
 
 // The files Nutmeg manages, in a NUT config dir.
@@ -259,10 +260,10 @@ func (r renderer) upsConf() (string, error) {
 	var b strings.Builder
 	b.WriteString(header("the UPS and its driver"))
 	fmt.Fprintf(&b, "[%s]\n", s.Identifier)
-	fmt.Fprintf(&b, "\tdriver = %s\n", quote(s.Driver))
-	fmt.Fprintf(&b, "\tport = %s\n", quote(s.Port))
+	fmt.Fprintf(&b, "\tdriver = %s\n", nutquote.Quote(s.Driver))
+	fmt.Fprintf(&b, "\tport = %s\n", nutquote.Quote(s.Port))
 	if s.Description != "" {
-		fmt.Fprintf(&b, "\tdesc = %s\n", quote(s.Description))
+		fmt.Fprintf(&b, "\tdesc = %s\n", nutquote.Quote(s.Description))
 	}
 	keys := make([]string, 0, len(s.DriverOptions))
 	for k := range s.DriverOptions {
@@ -283,7 +284,7 @@ func (r renderer) upsConf() (string, error) {
 		if v == "" {
 			fmt.Fprintf(&b, "\t%s\n", k) // a flag
 		} else {
-			fmt.Fprintf(&b, "\t%s = %s\n", k, quote(v))
+			fmt.Fprintf(&b, "\t%s = %s\n", k, nutquote.Quote(v))
 		}
 	}
 	opts, err := freeText(FieldOptions, s.Options)
@@ -323,7 +324,7 @@ func (r renderer) upsdConf() (string, error) {
 		if err := checkValue("render option Listen", a); err != nil {
 			return "", err
 		}
-		fmt.Fprintf(&b, "LISTEN %s %d\n", quote(a), r.s.RemotePort)
+		fmt.Fprintf(&b, "LISTEN %s %d\n", nutquote.Quote(a), r.s.RemotePort)
 	}
 	opts, err := freeText(FieldOptionsUPSD, r.s.OptionsUPSD)
 	if err != nil {
@@ -339,7 +340,7 @@ func (r renderer) upsdUsers() (string, error) {
 	s := r.s
 	var b strings.Builder
 	b.WriteString(header("who may log in to the NUT server"))
-	fmt.Fprintf(&b, "%s\n\tpassword = %s\n\tupsmon primary\n", word("["+s.MonUser+"]"), quote(s.MonPwd))
+	fmt.Fprintf(&b, "%s\n\tpassword = %s\n\tupsmon primary\n", word("["+s.MonUser+"]"), nutquote.Quote(s.MonPwd))
 	own := []string{s.MonUser}
 	if s.RMonitor {
 		if s.RemoteUser == "" {
@@ -351,7 +352,7 @@ func (r renderer) upsdUsers() (string, error) {
 		if s.RemoteUser == s.MonUser {
 			return "", fmt.Errorf("remoteuser: must differ from monuser (remote machines get secondary rights only)")
 		}
-		fmt.Fprintf(&b, "\n%s\n\tpassword = %s\n\tupsmon secondary\n", word("["+s.RemoteUser+"]"), quote(s.RemotePwd))
+		fmt.Fprintf(&b, "\n%s\n\tpassword = %s\n\tupsmon secondary\n", word("["+s.RemoteUser+"]"), nutquote.Quote(s.RemotePwd))
 		own = append(own, s.RemoteUser)
 	}
 	extra, err := freeText(FieldExtraUsers, s.ExtraUsers)
@@ -397,15 +398,15 @@ func (r renderer) upsmonConf(primary bool) (string, error) {
 	var b strings.Builder
 	b.WriteString(header("what this machine watches and how it shuts down"))
 	system := fmt.Sprintf("%s@%s:%d", s.Identifier, host, s.RemotePort)
-	fmt.Fprintf(&b, "MONITOR %s 1 %s %s %s\n", quote(system), quote(s.MonUser), quote(s.MonPwd), role)
+	fmt.Fprintf(&b, "MONITOR %s 1 %s %s %s\n", nutquote.Quote(system), nutquote.Quote(s.MonUser), nutquote.Quote(s.MonPwd), role)
 	b.WriteString("MINSUPPLIES 1\n")
 	cmd := s.ShutdownCmd
 	if cmd == "" {
 		cmd = nut.DefaultShutdownCmd()
 	}
-	fmt.Fprintf(&b, "SHUTDOWNCMD %s\n", quote(cmd))
+	fmt.Fprintf(&b, "SHUTDOWNCMD %s\n", nutquote.Quote(cmd))
 	if o.RunAsUser != "" {
-		fmt.Fprintf(&b, "RUN_AS_USER %s\n", quote(o.RunAsUser))
+		fmt.Fprintf(&b, "RUN_AS_USER %s\n", nutquote.Quote(o.RunAsUser))
 	}
 	fmt.Fprintf(&b, "POLLFREQ %d\nPOLLFREQALERT %d\nDEADTIME %d\n", pollFreq, pollFreqAlert, deadTime)
 	fmt.Fprintf(&b, "HOSTSYNC %d\nNOCOMMWARNTIME %d\n", s.HostSync, s.NoCommWarnTime)
@@ -429,12 +430,12 @@ func (r renderer) upsmonConf(primary bool) (string, error) {
 				flag = filepath.Join(o.StateDir, "killpower")
 			}
 		}
-		fmt.Fprintf(&b, "POWERDOWNFLAG %s\n", quote(flag))
+		fmt.Fprintf(&b, "POWERDOWNFLAG %s\n", nutquote.Quote(flag))
 	}
 	b.WriteString("\n")
 	flags := "SYSLOG"
 	if o.NotifyCmd != "" {
-		fmt.Fprintf(&b, "NOTIFYCMD %s\n", quote(o.NotifyCmd))
+		fmt.Fprintf(&b, "NOTIFYCMD %s\n", nutquote.Quote(o.NotifyCmd))
 		flags = "SYSLOG+EXEC"
 	}
 	for _, ev := range NotifyEvents {

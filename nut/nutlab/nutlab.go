@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 )
 
@@ -121,15 +122,16 @@ func (l *Lab) WriteFile(name, content string) {
 
 // WriteBasic writes a minimal working config for a dummy-ups UPS named ups
 // that reads dev (a .dev file name in etc/), with a monitor user and
-// password, and upsmon's SHUTDOWNCMD writing marker. For tests that need NUT
-// running but are not about the config files themselves.
+// password (quoted with nutquote, as nut/conf writes it), and upsmon's
+// SHUTDOWNCMD writing marker. For tests that need NUT running but are not
+// about the config files themselves.
 func (l *Lab) WriteBasic(ups, dev, user, password, marker string) {
 	l.WriteFile("nut.conf", "MODE=netserver\n")
 	l.WriteFile("ups.conf", fmt.Sprintf("[%s]\n\tdriver = dummy-ups\n\tport = %s\n\tdesc = \"nutlab\"\n", ups, dev))
 	l.WriteFile("upsd.conf", fmt.Sprintf("LISTEN 127.0.0.1 %d\n", l.Port))
-	l.WriteFile("upsd.users", fmt.Sprintf("[%s]\n\tpassword = %q\n\tupsmon primary\n", user, password))
-	l.WriteFile("upsmon.conf", fmt.Sprintf("MONITOR %s@%s 1 %s %q primary\nSHUTDOWNCMD \"/bin/sh -c 'date +%%s.%%N >> %s'\"\nPOLLFREQ 1\nPOLLFREQALERT 1\nFINALDELAY 0\n%s",
-		ups, l.Addr(), user, password, marker, RunAsUserLine()))
+	l.WriteFile("upsd.users", fmt.Sprintf("[%s]\n\tpassword = %s\n\tupsmon primary\n", user, nutquote.Quote(password)))
+	l.WriteFile("upsmon.conf", fmt.Sprintf("MONITOR %s@%s 1 %s %s primary\nSHUTDOWNCMD \"/bin/sh -c 'date +%%s.%%N >> %s'\"\nPOLLFREQ 1\nPOLLFREQALERT 1\nFINALDELAY 0\n%s",
+		ups, l.Addr(), user, nutquote.Quote(password), marker, RunAsUserLine()))
 }
 
 // RunAsUserLine is the upsmon.conf line that keeps upsmon root when the
