@@ -164,7 +164,7 @@ func TestInstallBadInputWritesNothing(t *testing.T) {
 	bad.RemotePwd = "" // never a default
 	fs, err := Render(bad, Options{})
 	if err == nil || fs != nil {
-		t.Fatalf("Render of bad settings = %v, %v", fs, err)
+		t.Fatalf("Render of bad settings = %v, %v", fs.Names(), err)
 	}
 	for _, set := range []Files{
 		nil,
