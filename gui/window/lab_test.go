@@ -165,6 +165,18 @@ func TestWindowFollowsService(t *testing.T) {
 		t.Errorf("title %q", w.title.Text)
 	}
 
+	// The chart plots the service's history (its first sample is taken at
+	// the first poll), in each range picked.
+	q.until(t, 10*time.Second, "a history sample on the chart", func() bool { return len(w.chart.plot.Charge) > 0 })
+	for _, r := range []string{"7 d", "24 h", "1 h"} {
+		w.history = nil
+		w.rangeSel.SetSelected(r)
+		q.until(t, 10*time.Second, "the "+r+" history", func() bool { return len(w.history) > 0 && w.rng.Label == r })
+		if p := w.chart.plot; len(p.Charge) == 0 || p.Charge[0][0].Y != 0.9 || p.To.Sub(p.From) != RangeByName(w.rng.Name).Span {
+			t.Errorf("%s: plot %+v", r, p)
+		}
+	}
+
 	// A power failure: new figures, temperature now reported, the events.
 	svc.lab.WriteDev("ups.dev", labDev("OB DISCHRG", "battery.charge", "55", "battery.runtime", "600", "ups.temperature", "30.5"))
 	q.until(t, 20*time.Second, "on-battery figures", func() bool { return w.Figure("Battery charge") == "55 %" })

@@ -1,6 +1,7 @@
 package window
 
 import (
+	"errors"
 	"image/png"
 	"math"
 	"os"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
@@ -107,4 +110,48 @@ func TestSnapshotUnknowns(t *testing.T) {
 	if !strings.HasPrefix(w.chartNote.Text, "No figures") {
 		t.Errorf("chart note %q", w.chartNote.Text)
 	}
+}
+
+func TestChangeStartsWizard(t *testing.T) {
+	a := test.NewTempApp(t)
+	started := 0
+	var fail error
+	s := nut.Defaults()
+	s.Driver = "dummy-ups"
+	loads := 0
+	w := New(a, Config{Post: func(f func()) { f() }, Location: time.UTC,
+		Settings:    func() (nut.Settings, error) { loads++; return s, nil },
+		StartWizard: func() error { started++; return fail }})
+	w.win.Show()
+	test.Tap(w.change)
+	if started != 1 || w.win.Canvas().Overlays().Top() != nil {
+		t.Fatalf("started %d, overlay %v", started, w.win.Canvas().Overlays().Top())
+	}
+	fail = errors.New("no display")
+	test.Tap(w.change)
+	if top := w.win.Canvas().Overlays().Top(); top == nil || !strings.Contains(labelsInTree(top), "no display") {
+		t.Errorf("a failed start is not shown")
+	}
+	if loads != 1 || len(w.setForm.Objects) == 0 {
+		t.Errorf("settings loaded %d times, form %d objects", loads, len(w.setForm.Objects))
+	}
+	// No wizard to start: the button is off.
+	w2 := New(a, Config{Post: func(f func()) { f() }})
+	if !w2.change.Disabled() || !w2.setNote.Visible() {
+		t.Errorf("without settings or wizard: change enabled %v, note %q", !w2.change.Disabled(), w2.setNote.Text)
+	}
+}
+
+// labelsInTree is the text of every label and text object under o.
+func labelsInTree(o fyne.CanvasObject) string {
+	var s []string
+	for _, x := range test.LaidOutObjects(o) {
+		switch v := x.(type) {
+		case *widget.Label:
+			s = append(s, v.Text)
+		case *canvas.Text:
+			s = append(s, v.Text)
+		}
+	}
+	return strings.Join(s, " | ")
 }
