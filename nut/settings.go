@@ -2,6 +2,8 @@
 // screen (design.md §4), their defaults, validation and the settings file.
 package nut
 
+import "fmt"
+
 // SettingsVersion is the current settings file format. Load migrates older
 // versions forward.
 const SettingsVersion = 1
@@ -88,4 +90,36 @@ type Postpone struct {
 	Allowed bool `json:"allowed"`
 	Step    int  `json:"step"` // seconds added per postponement
 	Max     int  `json:"max"`  // postponements per countdown
+}
+
+// String formats s like %+v, with the secrets masked: the passwords and the
+// extra users' text (which holds their passwords). fmt uses it for %v, %+v
+// and %s, also for a Settings inside another value, so a log line or a test
+// failure that prints settings never shows a password.
+func (s Settings) String() string {
+	type plain Settings // no methods: formats field by field
+	s.MonPwd, s.RemotePwd, s.ExtraUsers = maskSet(s.MonPwd), maskSet(s.RemotePwd), maskSet(s.ExtraUsers)
+	s.SMTP.Password = maskSet(s.SMTP.Password)
+	return fmt.Sprintf("%+v", plain(s))
+}
+
+// GoString is String for %#v.
+func (s Settings) GoString() string { return "nut.Settings" + s.String() }
+
+// String formats the mail server like %+v, with the password masked.
+func (m SMTP) String() string {
+	type plain SMTP
+	m.Password = maskSet(m.Password)
+	return fmt.Sprintf("%+v", plain(m))
+}
+
+// GoString is String for %#v.
+func (m SMTP) GoString() string { return "nut.SMTP" + m.String() }
+
+// maskSet shows whether a secret is set, never its value.
+func maskSet(v string) string {
+	if v == "" {
+		return ""
+	}
+	return masked
 }
