@@ -95,7 +95,9 @@ func TestDriverTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := e.deps(t, db, &filesApplier{dir: e.confDir})
-	d.Verify = func(ctx context.Context, sg hw.Suggestion) hw.Verification { return hw.Verify(ctx, db, sg, 15*time.Second) }
+	d.Verify = func(ctx context.Context, sg hw.Suggestion) hw.Verification {
+		return hw.Verify(ctx, db, sg, 15*time.Second)
+	}
 	w := open(t, d, light())
 	goTo(t, w, flow.Driver)
 	retype(w.driver.driver.entry, "dummy-ups")
@@ -173,4 +175,3 @@ func TestSendTestEmail(t *testing.T) {
 		t.Fatalf("wrong password: %q", got)
 	}
 }
-

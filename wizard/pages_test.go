@@ -175,7 +175,16 @@ func TestCancelWritesNothing(t *testing.T) {
 	)
 	for _, reopened := range []bool{false, true} {
 		for _, p := range []flow.Page{flow.Find, flow.Driver, flow.Access, flow.Shutdown, flow.Notify, flow.Advanced, flow.Review} {
-			for _, h := range []how{button, escape, closeWindow} {
+			hows := []how{button}
+			// Escape and closing the window reach the same onCancel; a few
+			// pages each are enough to show it
+			switch {
+			case !reopened && (p == flow.Access || p == flow.Shutdown):
+				hows = append(hows, escape)
+			case reopened && (p == flow.Driver || p == flow.Review):
+				hows = append(hows, closeWindow)
+			}
+			for _, h := range hows {
 				name := p.String() + map[how]string{button: "/button", escape: "/escape", closeWindow: "/close"}[h]
 				if reopened {
 					name = "reopened/" + name
@@ -206,11 +215,12 @@ func TestCancelWritesNothing(t *testing.T) {
 						test.Tap(w.cancelBtn)
 					case escape:
 						// Escape in a focused field cancels too
-						var f fyne.Focusable = w.driver.search
+						f := w.shutdown.timer.entry
 						if p == flow.Access {
 							f = w.access.identifier.entry
 						}
-						f.(*entry).TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+						w.win.Canvas().Focus(f)
+						f.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
 					case closeWindow:
 						w.win.Close()
 					}
