@@ -3,10 +3,8 @@ package hw
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -54,17 +52,11 @@ func TestVerifyWithDummyUPS(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sim.Close()
-		f, err := os.OpenFile(sim.Path, os.O_RDWR|syscall.O_NOCTTY, 0)
+		release, err := sim.HoldInOtherProcess()
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command("sleep", "30")
-		cmd.ExtraFiles = []*os.File{f}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		defer release()
 		v := Verify(context.Background(), db, Suggestion{Driver: "dummy-ups", Port: sim.Path, Device: "serial:" + sim.Path, Ready: true}, 20*time.Second)
 		if v.OK || !strings.Contains(v.Error, "in use") || len(v.Command) != 0 {
 			t.Fatalf("a held port must not be touched: %+v", v)

@@ -3,7 +3,6 @@ package serial
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -169,17 +168,11 @@ func TestProbeSkipsPortInUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer sim.Close()
-		f, err := os.OpenFile(sim.Path, os.O_RDWR|unix.O_NOCTTY, 0)
+		release, err := sim.HoldInOtherProcess()
 		if err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command("sleep", "30")
-		cmd.ExtraFiles = []*os.File{f}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		f.Close()
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		defer release()
 		res := Probe(context.Background(), sim.Path, 300*time.Millisecond)
 		if !res.InUse || !strings.Contains(res.Error, "sleep") {
 			t.Errorf("want in use by sleep, got %+v", res)

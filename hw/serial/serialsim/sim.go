@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -129,6 +130,25 @@ func (s *Sim) Received() []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]byte(nil), s.got...)
+}
+
+// HoldInOtherProcess hands the port to a child process ("sleep"), the way a
+// running driver or modem manager holds a port, for tests of code that must
+// leave such a port alone. stop ends the child. The child holds the port
+// without reading it, so the simulator still records every byte that the
+// code under test might send.
+func (s *Sim) HoldInOtherProcess() (stop func(), err error) {
+	f, err := os.OpenFile(s.Path, os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", s.Path, err)
+	}
+	defer f.Close() // the child keeps its own copy
+	cmd := exec.Command("sleep", "30")
+	cmd.ExtraFiles = []*os.File{f}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start a process to hold %s: %w", s.Path, err)
+	}
+	return func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, nil
 }
 
 // Close stops the simulator and closes the pty.
