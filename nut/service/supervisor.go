@@ -369,17 +369,29 @@ func pollOnce(ctx context.Context, ups, addr string) error {
 	return err
 }
 
-// waitUpsmon waits until upsmon has forked its monitoring child and written
-// its pid.
+// waitUpsmon waits until upsmon has forked its monitoring child and finds
+// that child's pid: from upsmon's pid file when upsmon could write it (as
+// root), else as upsmon's child process in /proc (an ordinary user cannot
+// write /run/nut: upsmon warns and runs on). A upsmon with no child after
+// 2 s is its own monitoring process.
 func (s *Supervisor) waitUpsmon(ctx context.Context, timeout time.Duration, mon *child) error {
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline := start.Add(timeout)
+	parent := mon.cmd.Process.Pid
 	for {
 		select {
 		case <-mon.done:
 			return fmt.Errorf("upsmon exited while starting (%s): %s", exitText(mon.err), mon.out.Last())
 		default:
 		}
-		if pid := readPid(UpsmonPidFile); pid != 0 && parentOf(pid) == mon.cmd.Process.Pid {
+		pid := readPid(UpsmonPidFile)
+		if pid == 0 || parentOf(pid) != parent {
+			pid = childOf(parent)
+		}
+		if pid == 0 && time.Since(start) > 2*time.Second {
+			pid = parent
+		}
+		if pid != 0 {
 			s.mu.Lock()
 			s.upsmonCh = pid
 			s.mu.Unlock()
@@ -394,6 +406,21 @@ func (s *Supervisor) waitUpsmon(ctx context.Context, timeout time.Duration, mon 
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// childOf finds a child process of pid in /proc (0 if none).
+func childOf(pid int) int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0
+	}
+	for _, e := range ents {
+		p, err := strconv.Atoi(e.Name())
+		if err == nil && parentOf(p) == pid {
+			return p
+		}
+	}
+	return 0
 }
 
 // stopAll stops the set in reverse order (upsmon, upsd, driver), each whole
