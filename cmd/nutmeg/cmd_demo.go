@@ -36,6 +36,10 @@ func runDemo(fs *flag.FlagSet, args []string, e *env) error {
 	if *scale <= 0 || *scale > 100 {
 		return badInputf("--scale: want a factor above 0 and at most 100, got %v", *scale)
 	}
+	// The script, the event printer and the GUI watcher all write: one
+	// lock for both streams keeps lines whole.
+	var outMu sync.Mutex
+	e = &env{stdin: e.stdin, stdout: &lockedWriter{mu: &outMu, w: e.stdout}, stderr: &lockedWriter{mu: &outMu, w: e.stderr}}
 	dir, err := os.MkdirTemp("", "nutmeg-demo-")
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -72,12 +76,15 @@ line to %s: nothing here can power this computer off.
 		}}
 	done := make(chan error, 1)
 	go func() { done <- demo.Run(ctx, cfg) }()
-	go printEvents(ctx, api.SocketPath(dir), e.stdout, logPath, *noGUI, cancel)
+	printed := make(chan struct{})
+	go func() { printEvents(ctx, api.SocketPath(dir), e.stdout, logPath, *noGUI, cancel); close(printed) }()
 
 	if !*noGUI {
 		fmt.Fprintln(e.stdout, "Quit the tray (or press Ctrl-C) to end the demo.")
 	}
 	err = <-done
+	cancel()
+	<-printed
 	gui.stop()
 	if b, rerr := os.ReadFile(logPath); rerr == nil {
 		fmt.Fprintf(e.stdout, "%s:\n%s", logPath, b)
@@ -213,4 +220,16 @@ func (g *guiChildren) stop() {
 		g.mu.Unlock()
 		<-waited
 	}
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
