@@ -237,13 +237,18 @@ func (c *Conn) expectOK(line, label string) (string, error) {
 
 // Login sends USERNAME and PASSWORD, needed for instant commands and FSD
 // (not for reading). The password is quoted for upsd's tokenizer and never
-// appears in an error or log.
+// appears in an error or log. A control character or a non-ASCII byte is
+// refused before anything is sent: a line break would end the command, and
+// upsd's tokenizer drops the others silently ("addchar: discarding invalid
+// character"), so upsd would check a password other than the one given.
 func (c *Conn) Login(user, password string) error {
 	if user == "" {
 		return errors.New("log in: empty user name")
 	}
-	if strings.ContainsAny(user+password, "\r\n\x00") {
-		return errors.New("log in: user name or password contains a line break or NUL")
+	for _, b := range []byte(user + password) {
+		if b < ' ' || b >= 0x7f {
+			return errors.New("log in: user name or password holds a control character or non-ASCII byte, which upsd cannot read")
+		}
 	}
 	if _, err := c.expectOK("USERNAME "+quote(user), "USERNAME"); err != nil {
 		return fmt.Errorf("log in as %q: %w", user, err)

@@ -487,8 +487,13 @@ func TestInvalidNamesNeverReachTheWire(t *testing.T) {
 			t.Errorf("InstCmd(ups, %q) accepted", bad)
 		}
 	}
-	if err := c.Login("admin", "pass\nFSD ups"); err == nil {
-		t.Error("Login accepted a password with a line break")
+	for i, pw := range []string{"pass\nFSD ups", "pass\rFSD ups", "p\x00w", "p\tw", "pässword"} {
+		if err := c.Login("admin", pw); err == nil {
+			t.Errorf("Login accepted bad password %d, which upsd cannot read as given", i)
+		}
+	}
+	if err := c.Login("\x7fadmin", "pw"); err == nil {
+		t.Error("Login accepted a user name with DEL")
 	}
 	if _, err := c.Poll("ups"); err != nil {
 		t.Fatal(err)
