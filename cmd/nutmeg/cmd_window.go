@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -15,10 +14,13 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg"
 	"github.com/nutmeg-ups/nutmeg/assets"
+	"github.com/nutmeg-ups/nutmeg/gui/autostart"
 	"github.com/nutmeg-ups/nutmeg/gui/tray"
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/wizard"
+	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
 
 func init() {
@@ -73,10 +75,7 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	if setPath == "" {
 		setPath = os.Getenv(envSettings)
 	}
-	var wizardArgs []string
-	if setPath != "" {
-		wizardArgs = []string{"--settings", setPath}
-	} else {
+	if setPath == "" {
 		if setPath, err = nut.DefaultPath(); err != nil {
 			return err
 		}
@@ -101,10 +100,8 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	cfg.Backend = feed
 	var w *window.Window
 	if os.Getenv(envDemo) != "1" {
-		// When the wizard ends, the summary shows what it saved.
-		cfg.StartWizard = func() error {
-			return startSelf(func() { fyne.Do(w.LoadSettings) }, "wizard", wizardArgs...)
-		}
+		ow := &openWizard{a: a, settings: setPath, state: *state}
+		cfg.StartWizard = func() error { return ow.open(w) }
 	}
 	w = window.New(a, cfg)
 	go inst.Serve(func() {
@@ -124,22 +121,57 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	return nil
 }
 
-// startSelf runs `nutmeg <what>` beside this process, reaps it and then
-// calls done (if not nil).
-func startSelf(done func(), what string, args ...string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find own executable: %w", err)
+// openWizard runs the setup wizard ("Change…") in the window's own Fyne
+// app, so that one process holds both windows (design.md §2: one windows
+// process at a time) and the summary is read again when the wizard closes.
+type openWizard struct {
+	a               fyne.App
+	settings, state string
+	cur             *wizard.Wizard // the open wizard, if any (UI goroutine only)
+	busy            bool
+}
+
+// open is called on the UI goroutine. Reading the saved settings asks the
+// keyring, which may take seconds: that happens off the UI goroutine.
+func (o *openWizard) open(w *window.Window) error {
+	if o.cur != nil && !o.cur.Closed() {
+		o.cur.Window().RequestFocus()
+		return nil
 	}
-	cmd := exec.Command(exe, append([]string{what}, args...)...)
-	if err := cmd.Start(); err != nil {
-		return err
+	if o.busy {
+		return nil
 	}
+	o.busy = true
 	go func() {
-		cmd.Wait()
-		if done != nil {
-			done()
+		state, err := resolveStateDir(o.state, false)
+		var d wizard.Deps
+		if err == nil {
+			d, err = wizardDeps(o.settings, state)
 		}
+		var f *flow.Flow
+		if err == nil {
+			f, err = wizard.Start(d)
+		}
+		fyne.Do(func() {
+			o.busy = false
+			if err != nil {
+				w.ShowError(fmt.Errorf("the setup wizard cannot open: %w", err))
+				return
+			}
+			wz := wizard.New(o.a, d, f)
+			wz.OnClosed = func(applied bool) {
+				if applied {
+					if exe, err := os.Executable(); err == nil {
+						if err := autostart.Set(wz.Flow().Settings.Autostart, exe); err != nil {
+							w.ShowError(fmt.Errorf("start at login: %w", err))
+						}
+					}
+				}
+				w.LoadSettings()
+			}
+			o.cur = wz
+			wz.Window().Show()
+		})
 	}()
 	return nil
 }

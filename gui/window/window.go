@@ -495,6 +495,12 @@ func (w *Window) onChange() {
 	}
 }
 
+// ShowError shows a problem in a dialog over the window (on the UI
+// goroutine), e.g. when "Change…" could not open the wizard.
+func (w *Window) ShowError(err error) {
+	dialog.ShowError(err, w.win)
+}
+
 // IconState is the tray's glyph for the state, drawn in the header.
 func IconState(linked bool, st api.State) icon.State {
 	s := st.Status
