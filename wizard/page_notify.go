@@ -19,7 +19,7 @@ type notifyPage struct {
 	email                                     *widget.Check
 	emailRow                                  *row
 	to, subject, host, port, user, pass, from *row
-	events                                    *widget.CheckGroup
+	events                                    map[string]*widget.Check
 	eventsRow                                 *row
 	tls                                       *widget.Select
 	tlsRow                                    *row
@@ -33,9 +33,14 @@ func (p *notifyPage) content() fyne.CanvasObject {
 	p.email, p.emailRow = w.checkRow("emailnotify", T.EmailNotify)
 	p.to = w.textRow("toemail", T.ToEmail, T.ToEmailHint, false, false)
 	p.subject = w.textRow("subject", T.Subject, T.SubjectHint, false, false)
-	p.events = widget.NewCheckGroup(nut.NotifyEvents, func(v []string) { w.flow.SetEmailEvents(v); w.changed() })
-	p.events.Horizontal = true
-	p.eventsRow = newRow("emailevents", T.EmailEvents, p.events)
+	p.events = map[string]*widget.Check{}
+	grid := container.NewGridWithColumns(3)
+	for _, ev := range nut.NotifyEvents {
+		c := widget.NewCheck(ev, func(bool) { p.onEvents() })
+		p.events[ev] = c
+		grid.Add(c)
+	}
+	p.eventsRow = newRow("emailevents", T.EmailEvents, grid)
 	p.host = w.textRow("smtp.host", T.SMTPHost, "smtp.example.com", false, false)
 	p.port = w.textRow("smtp.port", T.SMTPPort, "587", false, false)
 	p.tls = widget.NewSelect([]string{nut.TLSStartTLS, nut.TLSImplicit, nut.TLSNone}, func(v string) {
@@ -67,7 +72,15 @@ func (p *notifyPage) load() {
 	for _, r := range p.rows() {
 		w.loadRow(r)
 	}
-	p.events.SetSelected(s.EmailEvents)
+	on := map[string]bool{}
+	for _, ev := range s.EmailEvents {
+		on[ev] = true
+	}
+	for ev, c := range p.events {
+		c.OnChanged = nil
+		c.SetChecked(on[ev])
+		c.OnChanged = func(bool) { p.onEvents() }
+	}
 	p.tls.SetSelected(s.SMTP.TLS)
 	p.result.SetText("")
 }
@@ -89,6 +102,17 @@ func (p *notifyPage) refresh() {
 		p.pass.entry.SetPlaceHolder("")
 	}
 	setEnabled(p.send, !bad)
+}
+
+func (p *notifyPage) onEvents() {
+	var evs []string
+	for ev, c := range p.events {
+		if c.Checked {
+			evs = append(evs, ev)
+		}
+	}
+	p.w.flow.SetEmailEvents(evs)
+	p.w.changed()
 }
 
 // onSendTest sends the test message with the settings as they are on the

@@ -275,7 +275,13 @@ func TestSecondaryMode(t *testing.T) {
 	if w.access.identifier.label.Text != T.IdentifierSecondary || w.access.newPwd.Visible() {
 		t.Error("Access page not worded for a secondary")
 	}
+	if w.access.monpwd.entry.Text != "" || enabled(w.nextBtn) || !w.access.monpwd.rule.Visible() {
+		t.Fatal("a secondary must type the server's password; a generated one is offered or not required")
+	}
 	retype(w.access.monpwd.entry, "server-Password-1")
+	if !enabled(w.nextBtn) {
+		t.Fatalf("Next disabled with the server's password: %v", f.Problems())
+	}
 	test.Tap(w.nextBtn) // Shutdown
 	if w.shutdown.powerdownRow.box.Visible() {
 		t.Error("power-off visible in secondary mode")

@@ -11,8 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/nutmeg-ups/nutmeg/assets"
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
 	"github.com/nutmeg-ups/nutmeg/hw"
 	"github.com/nutmeg-ups/nutmeg/hw/driverdb"
@@ -61,6 +63,7 @@ func runWizard(fs *flag.FlagSet, args []string, e *env) error {
 		return err
 	}
 	a := fyneapp.NewWithID(appID)
+	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	w := wizard.New(a, d, f)
 	w.OnClosed = func(applied bool) {
 		if applied {

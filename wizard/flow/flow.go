@@ -89,6 +89,9 @@ type Flow struct {
 	// base is the settings before an import replaced them, so that choosing
 	// something else afterwards starts from them again.
 	base *nut.Settings
+	// generated is the monitor password this wizard made: a secondary
+	// needs the server's password instead, so choosing secondary clears it.
+	generated string
 	// unparsed holds number fields whose text is not a number: the field
 	// keeps its old value and reports the problem.
 	unparsed map[string]string
@@ -96,7 +99,9 @@ type Flow struct {
 
 // New starts a wizard for a first setup, with safe defaults.
 func New() *Flow {
-	return &Flow{Settings: nut.Defaults(), Page: Find, Selected: -1}
+	f := &Flow{Settings: nut.Defaults(), Page: Find, Selected: -1}
+	f.generated = f.Settings.MonPwd
+	return f
 }
 
 // Reopen starts the wizard on saved settings (secrets not filled in). The
@@ -105,8 +110,9 @@ func New() *Flow {
 func Reopen(s nut.Settings, storedPwd, storedRemote, storedSMTP bool) *Flow {
 	f := &Flow{Settings: s, Page: Find, Source: SourceSaved, Selected: -1,
 		StoredPassword: storedPwd, StoredRemotePassword: storedRemote, StoredSMTPPassword: storedSMTP}
-	if !storedPwd && f.Settings.MonPwd == "" {
+	if !storedPwd && f.Settings.MonPwd == "" && s.Mode != nut.ModeSecondary {
 		f.Settings.MonPwd = nut.GeneratePassword()
+		f.generated = f.Settings.MonPwd
 	}
 	if !storedRemote && f.Settings.RemotePwd == "" {
 		f.Settings.RemotePwd = nut.GeneratePassword()
@@ -118,6 +124,7 @@ func Reopen(s nut.Settings, storedPwd, storedRemote, storedSMTP bool) *Flow {
 // ChooseDevice takes a probe suggestion.
 func (f *Flow) ChooseDevice(c Choice) {
 	f.leaveImport()
+	f.primaryPassword()
 	s := &f.Settings
 	s.Mode = nut.ModePrimary
 	s.Driver, s.Port = c.Driver, c.Port
@@ -133,6 +140,10 @@ func (f *Flow) ChooseDevice(c Choice) {
 func (f *Flow) ChooseSecondary() {
 	f.leaveImport()
 	f.Settings.Mode = nut.ModeSecondary
+	// the server's password is asked for, not made up here
+	if f.generated != "" && f.Settings.MonPwd == f.generated {
+		f.Settings.MonPwd = ""
+	}
 	f.Source = SourceSecondary
 	f.Quick = false // the server's address must be typed
 }
@@ -141,6 +152,7 @@ func (f *Flow) ChooseSecondary() {
 // without hardware.
 func (f *Flow) ChooseSimulated() {
 	f.leaveImport()
+	f.primaryPassword()
 	s := &f.Settings
 	s.Mode = nut.ModePrimary
 	s.Driver, s.Port = "dummy-ups", SimulatedDev
@@ -179,6 +191,14 @@ func (f *Flow) ChooseSaved(saved nut.Settings) {
 	s.Description = saved.Description
 	f.Source = SourceSaved
 	f.Quick = false
+}
+
+// primaryPassword puts the generated password back when a primary setup
+// is chosen after a secondary one emptied it.
+func (f *Flow) primaryPassword() {
+	if f.Settings.MonPwd == "" && !f.StoredPassword && f.generated != "" {
+		f.Settings.MonPwd = f.generated
+	}
 }
 
 func (f *Flow) leaveImport() {

@@ -108,6 +108,14 @@ func TestSecondaryHidesPrimaryFieldsAndRequiresServer(t *testing.T) {
 			t.Errorf("%s visible in secondary mode", field)
 		}
 	}
+	if f.Settings.MonPwd != "" || !f.Required("monpwd") {
+		t.Fatal("a secondary is offered a generated password instead of asking for the server's")
+	}
+	f.ChooseSimulated()
+	if len(f.Settings.MonPwd) < 20 {
+		t.Fatal("back to primary: the generated password is not back")
+	}
+	f.ChooseSecondary()
 	if !f.Visible("remotehost") || !f.Required("remotehost") || f.Required("driver") {
 		t.Fatal("secondary must show and require the remote host, and not require a driver")
 	}
@@ -122,6 +130,7 @@ func TestSecondaryHidesPrimaryFieldsAndRequiresServer(t *testing.T) {
 		t.Fatal("missing remote host not reported")
 	}
 	f.Settings.RemoteHost = "nas.local"
+	f.Settings.MonPwd = "server-Password-1"
 	if !f.CanNext() {
 		t.Fatalf("Next disabled with a remote host: %v", f.Problems())
 	}

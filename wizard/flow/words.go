@@ -85,8 +85,11 @@ func Summary(f *Flow) []string {
 		}
 	}
 	pw := "a new password"
-	if s.MonPwd == "" && f.StoredPassword {
+	switch {
+	case s.MonPwd == "" && f.StoredPassword:
 		pw = "the password already in the keyring"
+	case s.Mode == nut.ModeSecondary:
+		pw = "the server's password"
 	}
 	out = append(out, fmt.Sprintf("Monitor as %q with %s, kept in the system keyring.", s.MonUser, pw))
 	out = append(out, ShutdownSentence(s))
