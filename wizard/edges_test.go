@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/nutmeg-ups/nutmeg/hw"
+	"github.com/nutmeg-ups/nutmeg/hw/usb"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
 	"github.com/nutmeg-ups/nutmeg/nut/notify/smtptest"
@@ -173,5 +174,39 @@ func TestSendTestEmail(t *testing.T) {
 	w.Locked(func() { got = p.result.Text })
 	if got == T.TestSent || got == "" {
 		t.Fatalf("wrong password: %q", got)
+	}
+}
+
+// While the probe runs the Find page shows its progress and Next waits;
+// Rescan finds a UPS plugged in meanwhile and preselects it.
+func TestFindProgressAndRescan(t *testing.T) {
+	db := driverDB(t)
+	e := newEnv(t)
+	d := e.deps(t, db, &filesApplier{dir: e.confDir})
+	release := make(chan struct{})
+	var bus usb.Static // empty at first: nothing plugged in
+	d.Probe = func(ctx context.Context) (hw.Report, error) {
+		<-release
+		return probeWith(db, bus)(ctx)
+	}
+	app := test.NewTempApp(t)
+	f, _ := Start(d)
+	w := New(app, d, f)
+	t.Cleanup(func() { w.close(); w.Wait() })
+	var probing, bar, next bool
+	w.Locked(func() { probing, bar, next = f.Probing, w.find.progress.Visible(), enabled(w.nextBtn) })
+	if !probing || !bar || next {
+		t.Fatalf("while probing: probing %v, progress shown %v, Next enabled %v", probing, bar, next)
+	}
+	close(release)
+	w.Wait()
+	if f.Source != flow.SourceNone || enabled(w.nextBtn) || !strings.Contains(w.find.devices.Text, T.NoDevices) {
+		t.Fatalf("nothing found: source %v, devices %q", f.Source, w.find.devices.Text)
+	}
+	bus = apcBus
+	test.Tap(w.find.rescan)
+	w.Wait()
+	if f.Source != flow.SourceDevice || !enabled(w.nextBtn) || !strings.Contains(w.find.devices.Text, "APC Back-UPS ES 700") {
+		t.Fatalf("after rescan: source %v, devices %q", f.Source, w.find.devices.Text)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/nutmeg-ups/nutmeg/hw"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -192,5 +191,3 @@ func (p *findPage) importCheck(found flow.Found) flow.Found {
 	found.ImportDir, found.Import = dir, &s
 	return found
 }
-
-var _ = hw.High

@@ -299,14 +299,10 @@ func (w *Wizard) onKey(ev *fyne.KeyEvent) {
 	}
 }
 
-// startBackground starts the probe and the import check.
-func (w *Wizard) startBackground() {
-	if w.flow.Source == flow.SourceSaved {
-		// reopened: the saved UPS is chosen; the probe still runs so that
-		// another UPS can be picked
-	}
-	w.find.onRescan()
-}
+// startBackground starts the probe and the import check. A reopened
+// wizard probes too, so that another UPS can be picked; the saved one stays
+// chosen.
+func (w *Wizard) startBackground() { w.find.onRescan() }
 
 // async runs work in the background and then update on the UI, under mu.
 func (w *Wizard) async(work func(ctx context.Context) func()) {
