@@ -82,7 +82,7 @@ func install(t *testing.T, lab *nutlab.Lab, files Files) {
 func startAll(t *testing.T, lab *nutlab.Lab, ups string) {
 	t.Helper()
 	lab.StartDriver("dummy-ups", ups)
-	waitSocket(t, lab, ups)
+	lab.WaitDriverSocket("dummy-ups", ups)
 	lab.StartUpsd()
 	lab.WaitReady(ups, 15*time.Second)
 	startUpsmon(t, lab)
@@ -106,17 +106,6 @@ func startUpsmon(t *testing.T, lab *nutlab.Lab) *nutlab.Proc {
 		lab.Stop("upsmon")
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-func waitSocket(t *testing.T, lab *nutlab.Lab, ups string) {
-	t.Helper()
-	sock := filepath.Join(lab.State, "dummy-ups-"+ups)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if _, err := os.Stat(sock); err == nil {
-			return
-		}
-	}
-	t.Fatalf("driver socket %s never appeared\n%s", sock, lab.Logs())
 }
 
 // upsdSession sends lines to upsd on one connection and returns the first
@@ -365,7 +354,7 @@ func TestRefusedPasswordCharactersFail(t *testing.T) {
 		lab.Start(fmt.Sprintf("driver%d", i), "dummy-ups", args...)
 	}
 	for i := range cases {
-		waitSocket(t, lab, fmt.Sprintf("ups%d", i))
+		lab.WaitDriverSocket("dummy-ups", fmt.Sprintf("ups%d", i))
 	}
 	lab.StartUpsd()
 	for i := range cases {

@@ -249,9 +249,24 @@ func LockUpsmon(t testing.TB) *os.File {
 func (l *Lab) StartAll(driver, ups string) {
 	l.t.Helper()
 	l.StartDriver(driver, ups)
+	l.WaitDriverSocket(driver, ups)
 	l.StartUpsd()
 	l.WaitReady(ups, 15*time.Second)
 	l.StartUpsmon()
+}
+
+// WaitDriverSocket waits until the driver for ups has made its socket in the
+// state dir. upsd started before that finds no driver and retries only after
+// seconds, so starting upsd after this makes a lab ready sooner.
+func (l *Lab) WaitDriverSocket(driver, ups string) {
+	l.t.Helper()
+	sock := filepath.Join(l.State, driver+"-"+ups)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(sock); err == nil {
+			return
+		}
+	}
+	l.t.Fatalf("driver socket %s never appeared\n%s", sock, l.Logs())
 }
 
 // Proc returns the process started under name, or nil.
