@@ -64,14 +64,14 @@ func Load(p Paths) (*DB, error) {
 	defer f.Close()
 	entries, err := ParseDriverList(f)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", p.DriverList, err)
 	}
 	var rules []USBRule
 	if rf, err := os.Open(p.UdevRules); err == nil {
 		rules, err = ParseUdevRules(rf)
 		rf.Close()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", p.UdevRules, err)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("open udev rules: %w", err)

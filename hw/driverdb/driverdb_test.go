@@ -253,6 +253,24 @@ func TestParseUdevRulesEdges(t *testing.T) {
 	}
 }
 
+// A file that does not parse is an error naming the file and the line.
+func TestLoadNamesTheBrokenFile(t *testing.T) {
+	for _, p := range []Paths{
+		{DriverList: "testdata/driver.list.junk", UdevRules: "testdata/usbups.rules.edge"},
+		{DriverList: "testdata/driver.list.edge", UdevRules: "testdata/usbups.rules.nocomment"},
+	} {
+		p.DriverDir = t.TempDir()
+		_, err := Load(p)
+		broken := p.DriverList
+		if strings.HasSuffix(p.UdevRules, "nocomment") {
+			broken = p.UdevRules
+		}
+		if err == nil || !strings.Contains(err.Error(), broken) || !strings.Contains(err.Error(), "line ") {
+			t.Errorf("Load(%+v) = %v, want an error naming %s and the line", p, err, broken)
+		}
+	}
+}
+
 func TestLoadFallsBackToBuiltin(t *testing.T) {
 	dir := t.TempDir()
 	db, err := Load(Paths{DriverList: dir + "/none", UdevRules: dir + "/none", DriverDir: dir})
