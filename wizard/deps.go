@@ -10,7 +10,6 @@ import (
 	"github.com/nutmeg-ups/nutmeg/hw/driverdb"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/client"
-	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -43,8 +42,9 @@ type Deps struct {
 	ImportDir string
 	// ConfDir holds the NUT files Nutmeg runs on now, for the Review diff.
 	ConfDir string
-	// Render are the options the applier renders with (for the Review).
-	Render conf.Options
+	// Render makes the files as the applier writes them, for the Review
+	// (nil: conf.Render with default options).
+	Render flow.Render
 
 	Applier Applier
 	// Status reads the live status after a successful apply.

@@ -82,11 +82,13 @@ func newEnv(t *testing.T) *env {
 func (e *env) deps(t testing.TB, db *driverdb.DB, a Applier) Deps {
 	usbNodes(t)
 	return Deps{
-		Probe:        probeWith(db, apcBus),
-		Drivers:      db,
-		SerialPorts:  func() []string { return []string{"/dev/ttyS0", "/dev/ttyUSB0"} },
-		ConfDir:      e.confDir,
-		Render:       conf.Options{StateDir: filepath.Join(e.dir, "run")},
+		Probe:       probeWith(db, apcBus),
+		Drivers:     db,
+		SerialPorts: func() []string { return []string{"/dev/ttyS0", "/dev/ttyUSB0"} },
+		ConfDir:     e.confDir,
+		Render: func(s nut.Settings) (conf.Files, error) {
+			return conf.Render(s, conf.Options{StateDir: filepath.Join(e.dir, "run")})
+		},
 		Applier:      a,
 		Store:        e.store,
 		SettingsPath: e.settingsPath,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/hw/usb"
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/nut/service"
@@ -90,6 +91,9 @@ func TestApplySimulatedThroughService(t *testing.T) {
 		Status:       ReadStatus,
 		Store:        sw.store,
 		SettingsPath: sw.settingsPath,
+		Render: func(s nut.Settings) (conf.Files, error) {
+			return service.Render(s, state, []string{"127.0.0.1"}, "generated-by-the-service")
+		},
 	}
 	StatusEvery = 200 * time.Millisecond
 
@@ -147,6 +151,15 @@ func TestApplySimulatedThroughService(t *testing.T) {
 		t.Fatalf("Review not reachable: %v", f2.Problems())
 	}
 	w2.showPage()
+	// the Review compares with the files the running service wrote: only
+	// what the change touches differs, nothing shows as removed
+	changes := map[string]bool{}
+	for _, ti := range w2.review.tabs.Items {
+		changes[ti.Text] = true
+	}
+	if !changes["nut.conf (unchanged)"] || !changes["ups.conf (unchanged)"] || !changes["upsd.users (unchanged)"] {
+		t.Fatalf("review against the running setup: %v", changes)
+	}
 	test.Tap(w2.nextBtn)
 	w2.Wait()
 	w2.Locked(func() { pr = *w2.apply.progress })

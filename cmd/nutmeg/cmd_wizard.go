@@ -88,10 +88,6 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		return wizard.Deps{}, fmt.Errorf("NUT's driver list: %w", err)
 	}
 	host, _ := os.Hostname()
-	render := conf.Options{StateDir: service.RunDir(state), Listen: nil}
-	if os.Geteuid() == 0 {
-		render.RunAsUser = "root"
-	}
 	return wizard.Deps{
 		Probe: func(ctx context.Context) (hw.Report, error) { return hw.Probe(ctx, hw.Options{DB: db}) },
 		Verify: func(ctx context.Context, sg hw.Suggestion) hw.Verification {
@@ -108,7 +104,11 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		},
 		ImportDir: "/etc/nut",
 		ConfDir:   service.EtcDir(state),
-		Render:    render,
+		// as the service writes them, its admin user included (the
+		// password is generated when it starts, and masked here anyway)
+		Render: func(s nut.Settings) (conf.Files, error) {
+			return service.Render(s, state, nil, "generated-by-the-service")
+		},
 		Applier: wizard.ServiceApplier{StateDir: state, SettingsPath: settingsPath,
 			Start: func(ctx context.Context) error { return startService(ctx, settingsPath, state) }},
 		Status: wizard.ReadStatus,

@@ -5,10 +5,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 )
 
 func confOptions() conf.Options { return conf.Options{StateDir: "/run/test"} }
+
+func confRender(s nut.Settings) (conf.Files, error) { return conf.Render(s, confOptions()) }
 
 // writeViews writes the real (unmasked) files of f into dir, as an
 // earlier apply would have.

@@ -208,7 +208,7 @@ func TestFilesMaskedWithDiff(t *testing.T) {
 	f.ChooseDevice(Choice{Driver: "usbhid-ups", Port: "auto"})
 	f.Settings.MonPwd = "Plain-Password-123" // nothing to escape: a leak would show as typed
 	dir := t.TempDir()
-	views, err := f.Files(confOptions(), dir)
+	views, err := f.Files(confRender, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestFilesMaskedWithDiff(t *testing.T) {
 	writeViews(t, dir, f)
 	f.SetText("hostsync", "20")
 	f.RegeneratePassword("monpwd")
-	views, _ = f.Files(confOptions(), dir)
+	views, _ = f.Files(confRender, dir)
 	for _, v := range views {
 		want := "unchanged"
 		if v.Name == "upsmon.conf" {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 )
 
@@ -26,12 +27,19 @@ type DiffLine struct {
 // Mask is what a password looks like on screen.
 const Mask = "********"
 
+// Render makes the NUT files for settings as the applier will write them.
+type Render func(nut.Settings) (conf.Files, error)
+
 // Files renders the NUT files of the current settings (a kept secret stands
-// in masked) and compares them with the managed files in dir ("" or a
-// missing dir: everything is new).
-func (f *Flow) Files(o conf.Options, dir string) ([]FileView, error) {
+// in masked) with render (nil: conf.Render with default options) and
+// compares them with the managed files in dir ("" or a missing dir:
+// everything is new).
+func (f *Flow) Files(render Render, dir string) ([]FileView, error) {
+	if render == nil {
+		render = func(s nut.Settings) (conf.Files, error) { return conf.Render(s, conf.Options{}) }
+	}
 	s := f.effective()
-	files, err := conf.Render(s, o)
+	files, err := render(s)
 	if err != nil {
 		return nil, err
 	}
