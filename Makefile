@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/nutmeg
 
-.PHONY: run test bench build deps vet clean deb
+.PHONY: run demo test bench build deps vet clean deb
 
 deps:
 	@.ci/deps.sh
@@ -14,8 +14,16 @@ build: deps
 	$(GO) build -o $(BIN) ./cmd/nutmeg
 	$(GO) build -o bin/nutmeg-tray ./cmd/nutmeg-tray
 
+# With no UPS set up yet, offer the demo first (a simulated UPS plays a power
+# failure; its "shutdown" only writes a line to a log).
 run: build
-	./$(BIN)
+	@if [ ! -f "$${XDG_CONFIG_HOME:-$$HOME/.config}/nutmeg/settings.json" ] && [ -t 0 ]; then \
+		read -r -p "No UPS is set up yet. Watch the demo on a simulated UPS first? [Y/n] " a; \
+		case "$$a" in [nN]*) ;; *) exec ./$(BIN) demo ;; esac; \
+	fi; exec ./$(BIN)
+
+demo: build
+	./$(BIN) demo
 
 vet:
 	$(GO) vet ./...
