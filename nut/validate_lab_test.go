@@ -71,11 +71,8 @@ func TestNUTAcceptsAllowedCharacters(t *testing.T) {
 	lab.WaitReady(ctl, 15*time.Second)
 	mon := lab.StartUpsmon()
 
-	waitFor(t, lab, 20*time.Second, "upsmon logged in to "+ups, func() bool {
-		ans, err := lab.Query("GET NUMLOGINS " + ups)
-		return err == nil && ans == "NUMLOGINS "+ups+" 1"
-	})
-	waitFor(t, lab, 20*time.Second, "upsd refused the password with \"=\"", func() bool {
+	lab.WaitLogins(ups, 1, 20*time.Second)
+	lab.WaitUntil("upsd refused the password with \"=\"", 20*time.Second, func() bool {
 		return strings.Contains(mon.Output(), "["+ctl+"@") && strings.Contains(mon.Output(), "ERR INVALID-ARGUMENT")
 	})
 	if ans, err := lab.Query("GET NUMLOGINS " + ctl); err != nil || ans != "NUMLOGINS "+ctl+" 0" {
@@ -84,16 +81,4 @@ func TestNUTAcceptsAllowedCharacters(t *testing.T) {
 	if v, err := lab.Var(ups, "ups.status"); err != nil || v != "OL" {
 		t.Fatalf("upsd via the identifier: %q %v", v, err)
 	}
-}
-
-func waitFor(t *testing.T, lab *nutlab.Lab, timeout time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting until %s\n%s", what, lab.Logs())
 }

@@ -165,22 +165,6 @@ func answerWords(t *testing.T, body string) map[string]string {
 	return out
 }
 
-// waitLogins waits until upsd counts n logins on ups.
-func waitLogins(t *testing.T, lab *nutlab.Lab, ups string, n int, timeout time.Duration) {
-	t.Helper()
-	want := fmt.Sprintf("NUMLOGINS %s %d", ups, n)
-	deadline := time.Now().Add(timeout)
-	var last string
-	for time.Now().Before(deadline) {
-		last, _ = lab.Query("GET NUMLOGINS " + ups)
-		if last == want {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("upsmon did not log in: %q, want %q\n%s", last, want, lab.Logs())
-}
-
 func checkNoWarnings(t *testing.T, lab *nutlab.Lab) {
 	t.Helper()
 	for _, name := range []string{"driver", "upsd", "upsmon"} {
@@ -217,7 +201,7 @@ func TestDaemonsAcceptPrimary(t *testing.T) {
 			}
 			install(t, lab, files)
 			startAll(t, lab, s.Identifier)
-			waitLogins(t, lab, s.Identifier, 1, 15*time.Second)
+			lab.WaitLogins(s.Identifier, 1, 15*time.Second)
 
 			ans := upsdSession(t, lab.Addr(), "LIST VAR ups", "LIST UPS")
 			vars := answerWords(t, ans[0])
@@ -280,7 +264,7 @@ func TestDaemonsAcceptSecondary(t *testing.T) {
 			}
 			install(t, lab, set)
 			startAll(t, lab, p.Identifier)
-			waitLogins(t, lab, p.Identifier, 1, 15*time.Second)
+			lab.WaitLogins(p.Identifier, 1, 15*time.Second)
 			if out := lab.Proc("upsd").Output(); !strings.Contains(out, "User "+p.RemoteUser+"@") {
 				t.Errorf("upsd did not log the remote user in:\n%s", out)
 			}
@@ -362,7 +346,7 @@ func TestRefusedPasswordCharactersFail(t *testing.T) {
 	}
 	mon := startUpsmon(t, lab)
 	control := fmt.Sprintf("ups%d", len(cases)-1)
-	waitLogins(t, lab, control, 1, 15*time.Second)
+	lab.WaitLogins(control, 1, 15*time.Second)
 	// Wait until upsmon has reported a failure for every refused case (the
 	// leading quote one only when upsd gives up on the unfinished line).
 	deadline := time.Now().Add(40 * time.Second)

@@ -382,6 +382,37 @@ func (l *Lab) WaitVar(ups, name string, ok func(string) bool, timeout time.Durat
 	return ""
 }
 
+// WaitUntil polls ok until it holds, failing the test with the daemons'
+// output when timeout passes first; what says what was awaited.
+func (l *Lab) WaitUntil(what string, timeout time.Duration, ok func() bool) {
+	l.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !ok() {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("timed out after %v waiting until %s\n%s", timeout, what, l.Logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// WaitLogins waits until upsd counts n upsmon logins on ups (GET
+// NUMLOGINS): the proof that upsmon logged in with the written password.
+func (l *Lab) WaitLogins(ups string, n int, timeout time.Duration) {
+	l.t.Helper()
+	want := fmt.Sprintf("NUMLOGINS %s %d", ups, n)
+	deadline := time.Now().Add(timeout)
+	for {
+		last, err := l.Query("GET NUMLOGINS " + ups)
+		if last == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("upsmon did not log in to %s: upsd says %q (%v), want %q\n%s", ups, last, err, want, l.Logs())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // Logs is every lab process's output, for failure messages.
 func (l *Lab) Logs() string {
 	l.mu.Lock()

@@ -20,17 +20,7 @@ func TestLabRunsRealNUT(t *testing.T) {
 
 	l.WaitVar("ups", "ups.status", func(v string) bool { return v == "OL" }, 10*time.Second)
 	// upsmon logged in with the password: upsd counts it.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ans, err := l.Query("GET NUMLOGINS ups")
-		if err == nil && ans == "NUMLOGINS ups 1" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("upsmon never logged in: %q %v\n%s", ans, err, l.Logs())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	l.WaitLogins("ups", 1, 10*time.Second)
 
 	l.WriteDev("ups.dev", map[string]string{"ups.status": "OB", "battery.charge": "80"})
 	l.WaitVar("ups", "ups.status", func(v string) bool { return v == "OB" }, 10*time.Second)
