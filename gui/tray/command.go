@@ -137,7 +137,9 @@ func Main(o Options, stderr io.Writer) error {
 	}
 	cfg.Notifier = &DBusNotifier{}
 	cfg.Logf = log.New(stderr, "", log.LstdFlags).Printf
-	release, err := Lock(LockPath())
+	// The demo's tray must not open the real settings.
+	cfg.NoSettings = os.Getenv("NUTMEG_DEMO") == "1"
+	release, err := Lock(LockPath(cfg.Socket))
 	if errors.Is(err, ErrRunning) {
 		fmt.Fprintln(stderr, "nutmeg: the tray is already running")
 		return nil

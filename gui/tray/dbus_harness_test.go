@@ -41,6 +41,7 @@ func helperMain() int {
 		UPS:          os.Getenv("NUTMEG_TRAY_TEST_UPS"),
 		Exe:          os.Getenv("NUTMEG_TRAY_TEST_EXE"),
 		OpenAtStart:  os.Getenv("NUTMEG_TRAY_TEST_OPEN"),
+		NoSettings:   os.Getenv("NUTMEG_TRAY_TEST_NOSETTINGS") == "1",
 		PollInterval: 300 * time.Millisecond,
 		Notifier:     &DBusNotifier{},
 	}

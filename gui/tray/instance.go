@@ -3,6 +3,7 @@ package tray
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,12 +14,28 @@ import (
 var ErrRunning = errors.New("the Nutmeg tray is already running")
 
 // LockPath is the single-instance lock file: in $XDG_RUNTIME_DIR (private
-// to the user, gone at logout), else a per-user name in the temp dir.
-func LockPath() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		return filepath.Join(d, "nutmeg-tray.lock")
+// to the user, gone at logout), else a per-user name in the temp dir. There
+// is one tray per service: a tray following another socket (the demo's)
+// gets its own lock, so it can run beside the everyday tray.
+func LockPath(socket string) string {
+	name := "nutmeg-tray"
+	if socket != "" && socket != DefaultSocketKey() {
+		h := fnv.New32a()
+		h.Write([]byte(socket))
+		name += fmt.Sprintf("-%08x", h.Sum32())
 	}
-	return filepath.Join(os.TempDir(), "nutmeg-tray-"+strconv.Itoa(os.Getuid())+".lock")
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return filepath.Join(d, name+".lock")
+	}
+	return filepath.Join(os.TempDir(), name+"-"+strconv.Itoa(os.Getuid())+".lock")
+}
+
+// DefaultSocketKey is the socket an everyday tray follows first.
+func DefaultSocketKey() string {
+	if c := SocketCandidates(); len(c) > 0 {
+		return c[0]
+	}
+	return ""
 }
 
 // Lock takes the tray's single-instance lock at path (an flock, so a

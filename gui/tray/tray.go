@@ -27,6 +27,9 @@ type Config struct {
 	// Exe is the nutmeg binary started for "Open status" (`Exe window`) and
 	// "Settings…" (`Exe wizard`); "" means os.Executable().
 	Exe string
+	// NoSettings hides "Settings…" (the demo's tray follows a throw-away
+	// service whose settings are not the user's).
+	NoSettings bool
 	// OpenAtStart is a window to open once the tray is up ("wizard" on the
 	// first run); "" opens none.
 	OpenAtStart string
@@ -75,7 +78,7 @@ func Run(ctx context.Context, cfg Config) error {
 	done := make(chan struct{})
 	systray.Run(func() {
 		systray.SetTitle("Nutmeg")
-		l.menu = buildMenu()
+		l.menu = buildMenu(cfg.NoSettings)
 		go func() {
 			defer close(done)
 			l.run(ctx)
@@ -116,7 +119,7 @@ const (
 	actQuit
 )
 
-func buildMenu() *menu {
+func buildMenu(noSettings bool) *menu {
 	m := &menu{titles: map[*systray.MenuItem]string{}, visible: map[*systray.MenuItem]bool{}, clicks: make(chan action)}
 	for i := range m.lines {
 		m.lines[i] = systray.AddMenuItem("", "")
@@ -133,6 +136,9 @@ func buildMenu() *menu {
 	systray.AddSeparator()
 	m.open = systray.AddMenuItem(LabelOpenStatus, "The status window")
 	m.settings = systray.AddMenuItem(LabelSettings, "The setup wizard")
+	if noSettings {
+		m.settings.Hide()
+	}
 	systray.AddSeparator()
 	m.quit = systray.AddMenuItem(LabelQuit, "Close the tray icon (the service keeps protecting this computer)")
 	for it, a := range map[*systray.MenuItem]action{m.postpone: actPostpone, m.shutdown: actShutdown,
