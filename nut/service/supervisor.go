@@ -297,11 +297,41 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 	if s.NoUpsmon {
 		return nil
 	}
-	mon, err := s.spawn("upsmon", "upsmon", "-F")
-	if err != nil {
-		return err
+	// One upsmon per machine (pid file fixed at /run/nut): one that is
+	// still exiting (say, after the previous set's shutdown) makes a new
+	// one refuse for a moment. Try again for a few seconds.
+	for attempt := 1; ; attempt++ {
+		mon, err := s.spawn("upsmon", "upsmon", "-F")
+		if err != nil {
+			return err
+		}
+		err = s.waitUpsmon(ctx, ready, mon)
+		if err == nil || !strings.Contains(err.Error(), upsmonBusy) || attempt == 10 {
+			return err
+		}
+		s.forget(mon)
+		s.log().Info("another upsmon is still running; trying again", "attempt", attempt)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
-	return s.waitUpsmon(ctx, ready, mon)
+}
+
+// upsmonBusy is what upsmon 2.8.0 says when its pid file names a live process.
+const upsmonBusy = "previous upsmon instance is already running"
+
+// forget drops an exited process from the set, so its death restarts nothing.
+func (s *Supervisor) forget(c *child) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.procs {
+		if p == c {
+			s.procs = append(s.procs[:i], s.procs[i+1:]...)
+			return
+		}
+	}
 }
 
 func (s *Supervisor) spawn(name, bin string, args ...string) (*child, error) {
