@@ -3,8 +3,10 @@ package client
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -164,6 +166,48 @@ func TestPollerUnreachableAndCancel(t *testing.T) {
 	}
 	if len(events) != 1 || events[0].Kind != Lost || events[0].Err == nil {
 		t.Errorf("events %+v, want one Lost", events)
+	}
+	settleGoroutines(t, before)
+}
+
+// A server that hangs up at once is one outage however often the poller
+// retries: Lost once, never Connected. The retries are counted at the
+// server, so the test proves they happened instead of assuming it.
+func TestPollerReportsLostOncePerOutage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close()
+		}
+	}()
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	var events []Event
+	done := make(chan error)
+	p := &Poller{Addr: ln.Addr().String(), MinBackoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	go func() { done <- p.Run(ctx, func(e Event) { events = append(events, e) }) }()
+	const attempts = 5
+	for deadline := time.Now().Add(20 * time.Second); accepted.Load() < attempts; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the poller tried %d times, want %d retries", accepted.Load(), attempts)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v", err)
+	}
+	if len(events) != 1 || events[0].Kind != Lost || events[0].Err == nil {
+		t.Errorf("events %+v after %d attempts, want one Lost", events, accepted.Load())
 	}
 	settleGoroutines(t, before)
 }
