@@ -93,65 +93,14 @@ func (c combo) settings() nut.Settings {
 	return s
 }
 
-// shown is a rendered file as a failure message may print it: in a file
-// that holds passwords (Secret), every password value is masked, so test
-// output never carries one. A line that does not parse on its own, or ends
-// in a backslash, is not shown, nor the line after it (they may be joined).
-func shown(f File) string {
-	if !f.Secret {
-		return f.Content
-	}
-	lines := strings.SplitAfter(f.Content, "\n")
-	hide := false
-	for i, line := range lines {
-		if line == "" {
-			continue // after the last newline
-		}
-		body := strings.TrimRight(line, "\n")
-		parsed, err := Parse(body + "\n")
-		joined := strings.HasSuffix(body, "\\") // runs on into the next line
-		switch {
-		case hide || err != nil || joined || len(parsed) > 1:
-			lines[i] = "# (line not shown)" + line[len(body):]
-			hide = err != nil || joined
-		case len(parsed) == 1:
-			if args, ok := maskWords(parsed[0].Args); ok {
-				indent := body[:len(body)-len(strings.TrimLeft(body, " \t"))]
-				lines[i] = indent + formatLine(args) + line[len(body):]
-			}
-		}
-	}
-	return strings.Join(lines, "")
-}
-
-// masked is a wanted line with its password masked the way shown masks it.
-func masked(line string) string {
-	return shown(File{Content: line, Secret: true})
-}
-
-// maskedArgs is parsed directives with every password value masked.
+// maskedArgs is parsed directives with every password value masked, for
+// failure messages.
 func maskedArgs(lines [][]string) [][]string {
 	out := make([][]string, len(lines))
 	for i, l := range lines {
 		out[i], _ = maskWords(l)
 	}
 	return out
-}
-
-// maskWords masks the password in one directive: "password = x",
-// "password=x" (one word) and MONITOR's fifth word. ok reports a change.
-func maskWords(args []string) (out []string, ok bool) {
-	const mask = "****"
-	out = append([]string(nil), args...)
-	switch first := strings.ToLower(args[0]); {
-	case first == "password" && len(args) >= 3:
-		out[2], ok = mask, true
-	case strings.HasPrefix(first, "password="):
-		out[0], ok = args[0][:len("password=")]+mask, true
-	case first == "monitor" && len(args) >= 5:
-		out[4], ok = mask, true
-	}
-	return out, ok
 }
 
 var goldenOptions = Options{NotifyCmd: "/usr/bin/nutmeg notify-hook"}
@@ -190,7 +139,7 @@ func TestRenderGolden(t *testing.T) {
 					t.Fatalf("%v (run go test ./nut/conf -run Golden -update)", err)
 				}
 				if string(b) != f.Content {
-					t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", f.Name, path, shown(f), shown(File{Name: f.Name, Content: string(b), Secret: f.Secret}))
+					t.Errorf("%s differs from %s:\n--- got\n%s--- want\n%s", f.Name, path, f.Masked(), File{Name: f.Name, Content: string(b), Secret: f.Secret}.Masked())
 				}
 				if !strings.HasPrefix(f.Content, Marker) {
 					t.Errorf("%s lacks the marker", f.Name)
@@ -221,11 +170,11 @@ func TestRenderDetails(t *testing.T) {
 		"MONITOR \"ups@127.0.0.1:3493\" 1 \"upsmon\" \"Mon\\\"pw'$;!\\#[x]\" primary\n",
 	} {
 		if !strings.Contains(mon.Content, want) {
-			t.Errorf("upsmon.conf lacks %q:\n%s", masked(want), shown(mon))
+			t.Errorf("upsmon.conf lacks %q:\n%s", MaskSecrets(want), mon.Masked())
 		}
 	}
 	if strings.Contains(mon.Content, "NOTIFYCMD") {
-		t.Errorf("NOTIFYCMD without Options.NotifyCmd:\n%s", shown(mon))
+		t.Errorf("NOTIFYCMD without Options.NotifyCmd:\n%s", mon.Masked())
 	}
 	if !strings.Contains(upsd.Content, "LISTEN \"127.0.0.1\" 3493\n") || strings.Contains(upsd.Content, "0.0.0.0") {
 		t.Errorf("Options.Listen not used:\n%s", upsd.Content)
@@ -242,7 +191,7 @@ func TestRenderDetails(t *testing.T) {
 	}
 	mon, _ = files.Get(UPSMonConf)
 	if !strings.Contains(mon.Content, `MONITOR "ups@[fd00::2]:3493" 1 "upsmon"`) {
-		t.Errorf("IPv6 remote host not in brackets:\n%s", shown(mon))
+		t.Errorf("IPv6 remote host not in brackets:\n%s", mon.Masked())
 	}
 }
 
@@ -382,7 +331,7 @@ func TestRoundTrip(t *testing.T) {
 			if !reflect.DeepEqual(first, second) {
 				for i := range first {
 					if i < len(second) && first[i] != second[i] {
-						t.Errorf("%s changed:\n--- first\n%s--- second\n%s", first[i].Name, shown(first[i]), shown(second[i]))
+						t.Errorf("%s changed:\n--- first\n%s--- second\n%s", first[i].Name, first[i].Masked(), second[i].Masked())
 					}
 				}
 				t.Fatalf("second render differs: %v vs %v", first.Names(), second.Names())
@@ -591,22 +540,22 @@ func FuzzRenderNoInjection(f *testing.F) {
 		for _, file := range files {
 			lines, err := Parse(file.Content)
 			if err != nil {
-				t.Fatalf("%s does not parse: %v\n%s", file.Name, err, shown(file))
+				t.Fatalf("%s does not parse: %v\n%s", file.Name, err, file.Masked())
 			}
 			var got [][]string
 			for _, l := range lines {
 				got = append(got, l.Args)
 			}
 			if want := expectedLines(t, s, o, file.Name); !reflect.DeepEqual(got, want) {
-				t.Fatalf("%s reads as\n%q\nwant\n%q\nfile:\n%s", file.Name, maskedArgs(got), maskedArgs(want), shown(file))
+				t.Fatalf("%s reads as\n%q\nwant\n%q\nfile:\n%s", file.Name, maskedArgs(got), maskedArgs(want), file.Masked())
 			}
 		}
 	})
 }
 
-// TestShownMasksPasswords holds the failure-message helper to its promise:
-// no password of the golden settings survives shown, in any file.
-func TestShownMasksPasswords(t *testing.T) {
+// TestMaskSecrets: no password of the golden settings survives Masked, in
+// any file; files without passwords are shown as they are.
+func TestMaskSecrets(t *testing.T) {
 	s := combo{primary: true, rmonitor: true}.settings()
 	files, err := Render(s, goldenOptions)
 	if err != nil {
@@ -614,27 +563,29 @@ func TestShownMasksPasswords(t *testing.T) {
 	}
 	pws := []string{s.MonPwd, s.RemotePwd, `adm"in`}
 	for _, f := range files {
-		out := shown(f)
+		out := f.Masked()
 		for i, pw := range pws {
 			if strings.Contains(out, pw) || strings.Contains(out, nutquote.Escape(pw)) {
-				t.Errorf("%s: password %d survives shown", f.Name, i)
+				t.Errorf("%s: password %d survives Masked", f.Name, i)
 			}
 		}
-		if f.Secret != strings.Contains(out, "****") {
-			t.Errorf("%s (secret %v): masked %v", f.Name, f.Secret, strings.Contains(out, "****"))
+		if f.Secret != strings.Contains(out, SecretMask) {
+			t.Errorf("%s (secret %v): masked %v", f.Name, f.Secret, strings.Contains(out, SecretMask))
 		}
 		if !f.Secret && out != f.Content {
-			t.Errorf("%s holds no password but shown changed it", f.Name)
+			t.Errorf("%s holds no password but Masked changed it", f.Name)
 		}
 	}
 	for _, c := range []struct{ in, want string }{
-		{"MONITOR ups@h 1 u \"p\\#\" primary\n", "MONITOR ups@h 1 u **** primary\n"},
-		{"\tpassword=sec\n", "\tpassword = ****\n"},
+		{"MONITOR ups@h 1 u \"p\\#\" primary\n", "MONITOR ups@h 1 u ******** primary\n"},
+		{"\tpassword=sec\n", "\tpassword = ********\n"},
+		{"[u]\n\tPASSWORD = \"a b\"  \n", "[u]\n\tPASSWORD = ********\n"},
 		{"password = \"a#b\"\nupsmon primary\n", "# (line not shown)\n# (line not shown)\n"},
 		{"password = \\\nsecret\nupsmon primary\n", "# (line not shown)\n# (line not shown)\nupsmon primary\n"},
+		{"no newline: password x", "no newline: password x"},
 	} {
-		if got := masked(c.in); got != c.want {
-			t.Errorf("masked(%q) = %q, want %q", c.in, got, c.want)
+		if got := MaskSecrets(c.in); got != c.want {
+			t.Errorf("MaskSecrets(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
