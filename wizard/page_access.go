@@ -103,7 +103,7 @@ func (p *accessPage) refresh() {
 		p.statement.SetText(fmt.Sprintf(T.RMonitorStatement, s.RemotePort))
 		host := w.deps.Hostname
 		if host == "" {
-			host = "this computer"
+			host = T.ThisComputer
 		}
 		p.credentials.SetText(fmt.Sprintf(T.Credentials, host, s.RemotePort, s.Identifier, s.RemoteUser))
 	} else {

@@ -174,7 +174,7 @@ func (p *applyPage) start() {
 func (p *applyPage) run(ctx context.Context, s nut.Settings, update func(step, state, detail string)) error {
 	d := p.w.deps
 	if d.Applier == nil {
-		return errors.New("no applier: this build cannot install NUT's files")
+		return errors.New(T.NoApplier)
 	}
 	update(flow.StepSave, flow.StateRunning, "")
 	snap := takeSnapshot(d)

@@ -22,6 +22,7 @@ type texts struct {
 	AccessIntro, Identifier, IdentifierSecondary, Description, Mode, ModePrimary, ModeSecondary string
 	MonUser, MonUserSecondary, MonPwd, MonPwdSecondary, KeptPlaceholder, Copy, Regenerate       string
 	ExtraUsers, ExtraUsersHint, RMonitor, RMonitorStatement, RemoteUser, RemotePwd, Credentials string
+	ThisComputer, NoApplier                                                                     string
 
 	// Shutdown
 	ShutdownIntro, ShutdownWhen, WhenBatt, WhenLowBatt, Timer, Command, CommandHint, PowerDown string
@@ -106,6 +107,8 @@ var english = texts{
 	RMonitorStatement:   "NUT then listens on every network interface of this computer, port %d. Anyone who can reach that port can read the UPS's status; only the user below may log in to follow it, with secondary rights: it can wait for the shutdown, not force one.",
 	RemoteUser:          "User for other machines",
 	RemotePwd:           "Their password",
+	ThisComputer:        "this computer",
+	NoApplier:           "this build cannot install NUT's files (no applier)",
 	Credentials:         "On each other computer choose \"Use a UPS on another machine\" and enter: server %s, port %d, UPS name %s, user %s and this password.",
 
 	ShutdownIntro:   "What happens when the power fails.",
