@@ -25,7 +25,7 @@ type DiffLine struct {
 }
 
 // Mask is what a password looks like on screen.
-const Mask = "********"
+const Mask = conf.SecretMask
 
 // Render makes the NUT files for settings as the applier will write them.
 type Render func(nut.Settings) (conf.Files, error)
@@ -47,13 +47,13 @@ func (f *Flow) Files(render Render, dir string) ([]FileView, error) {
 	seen := map[string]bool{}
 	for _, file := range files {
 		seen[file.Name] = true
-		v := FileView{Name: file.Name, Text: MaskSecrets(file.Content)}
+		v := FileView{Name: file.Name, Text: conf.MaskSecrets(file.Content)}
 		old, ok := readManaged(dir, file.Name)
 		switch {
 		case !ok:
 			v.Change = "new"
 		default:
-			v.Diff = Diff(MaskSecrets(old), v.Text)
+			v.Diff = Diff(conf.MaskSecrets(old), v.Text)
 			v.Change = "unchanged"
 			for _, d := range v.Diff {
 				if d.Op != ' ' {
@@ -69,7 +69,7 @@ func (f *Flow) Files(render Render, dir string) ([]FileView, error) {
 			continue
 		}
 		if old, ok := readManaged(dir, name); ok {
-			out = append(out, FileView{Name: name, Change: "removed", Diff: Diff(MaskSecrets(old), "")})
+			out = append(out, FileView{Name: name, Change: "removed", Diff: Diff(conf.MaskSecrets(old), "")})
 		}
 	}
 	return out, nil
@@ -84,63 +84,6 @@ func readManaged(dir, name string) (string, bool) {
 		return "", false
 	}
 	return string(b), true
-}
-
-// MaskSecrets replaces the passwords in NUT file text: the value of every
-// "password" setting (upsd.users) and the password word of MONITOR lines
-// (upsmon.conf). Everything else stays as written.
-func MaskSecrets(text string) string {
-	lines := strings.Split(text, "\n")
-	for i, line := range lines {
-		words := rawWords(line)
-		if len(words) == 0 {
-			continue
-		}
-		first := strings.ToLower(strings.Trim(line[words[0][0]:words[0][1]], `"`))
-		switch {
-		case first == "password" || strings.HasPrefix(first, "password="):
-			lines[i] = line[:words[0][0]] + "password = " + Mask
-		case first == "monitor" && len(words) >= 5:
-			pw := words[4]
-			lines[i] = line[:pw[0]] + Mask + line[pw[1]:]
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// rawWords finds the words of one line as NUT's tokenizer splits them
-// (whitespace, quotes, backslash escapes, '#' comments), as byte ranges.
-func rawWords(line string) [][2]int {
-	var out [][2]int
-	i := 0
-	for i < len(line) {
-		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
-			i++
-		}
-		if i >= len(line) || line[i] == '#' {
-			break
-		}
-		start := i
-		inQuote := false
-		for i < len(line) {
-			c := line[i]
-			if c == '\\' && i+1 < len(line) {
-				i += 2
-				continue
-			}
-			if c == '"' {
-				inQuote = !inQuote
-				i++
-				continue
-			}
-			if !inQuote && (c == ' ' || c == '\t' || c == '#') {
-				break
-			}
-			i++
-		}
-		out = append(out, [2]int{start, i})
-	}
-	return out
 }
 
 // Diff is a line diff of a and b (longest common subsequence), for files of
