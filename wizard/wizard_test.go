@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,9 +61,12 @@ func TestHappyPathThreeClicks(t *testing.T) {
 	want := nut.Defaults()
 	want.MonPwd, want.RemotePwd = "", ""
 	want.Driver, want.Port = "usbhid-ups", "auto"
-	if got.Driver != want.Driver || got.Port != want.Port || got.Mode != nut.ModePrimary || got.Identifier != "ups" ||
-		got.DriverOptions["vendorid"] != "051d" || got.ShutdownTimer != 30 || got.Shutdown != nut.ShutdownBatt {
-		t.Fatalf("saved settings %+v", got)
+	want.DriverOptions = map[string]string{"vendorid": "051d", "productid": "0002", "serial": "4B1234P12345"}
+	want.Description = "APC Back-UPS ES 700"
+	wj, _ := json.MarshalIndent(want, "", " ")
+	gj, _ := json.MarshalIndent(got, "", " ")
+	if string(wj) != string(gj) {
+		t.Fatalf("saved settings:\n%s\nwant:\n%s", gj, wj)
 	}
 	raw, _ := os.ReadFile(e.settingsPath)
 	pw, err := e.store.Get(secret.MonitorPassword)
