@@ -91,10 +91,12 @@ func Apply(ctx context.Context, s nut.Settings, settingsPath, stateDir string, o
 	if err := os.MkdirAll(RunDir(stateDir), 0o700); err != nil {
 		return ApplyResult{}, &StepError{Step: "install", Err: err}
 	}
-	hadFiles, _ := conf.Managed(etc)
 	if err := conf.Install(etc, files, conf.User); err != nil {
 		return ApplyResult{}, &StepError{Step: "install", Err: err}
 	}
+	// Install kept the set it replaced; with none, there is nothing to restart on failure.
+	prev, _ := conf.PreviousNames(etc)
+	hadFiles := len(prev) > 0
 	st, step, err := prove(ctx, s, stateDir, o)
 	if err == nil {
 		return ApplyResult{Via: "fresh", Status: st, Dir: etc}, nil

@@ -135,8 +135,7 @@ func Render(s nut.Settings, stateDir string, listen []string, adminPass string) 
 		}
 		section := fmt.Sprintf("\n# Nutmeg's service: instant commands from the tray (password generated at each start)\n[%s]\n\tpassword = \"%s\"\n\tinstcmds = ALL\n", AdminUser, adminPass)
 		// Before the extra users, so that importing the file gives them back as typed.
-		const extraMark = "\n# Extra users from the extrausers setting:"
-		if k := strings.Index(f.Content, extraMark); k >= 0 {
+		if k := strings.Index(f.Content, "\n"+conf.ExtraUsersMark); k >= 0 {
 			f.Content = f.Content[:k] + section + f.Content[k:]
 		} else {
 			f.Content += section
