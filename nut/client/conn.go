@@ -236,7 +236,9 @@ func (c *Conn) expectOK(line, label string) (string, error) {
 }
 
 // Login sends USERNAME and PASSWORD, needed for instant commands and FSD
-// (not for reading). The password is quoted for upsd's tokenizer and never
+// (not for reading). upsd answers OK to any password and checks it only when
+// a command uses it, so Login succeeding proves nothing about the password:
+// ProveLogin does. The password is quoted for upsd's tokenizer and never
 // appears in an error or log. A control character or a non-ASCII byte is
 // refused before anything is sent: a line break would end the command, and
 // upsd's tokenizer drops the others silently ("addchar: discarding invalid
@@ -255,6 +257,26 @@ func (c *Conn) Login(user, password string) error {
 	}
 	if _, err := c.expectOK("PASSWORD "+quote(password), "PASSWORD"); err != nil {
 		return fmt.Errorf("log in as %q: %w", user, err)
+	}
+	return nil
+}
+
+// ProveLogin proves that the user and password given to Login are the ones
+// upsd.users holds for a monitoring user of ups: it sends LOGIN <ups>, which
+// upsd checks against the password (as it does for upsmon), then LOGOUT, and
+// closes the connection either way (upsd counts the login in NUMLOGINS only
+// until then). A wrong password, or a user without upsmon rights, fails with
+// ACCESS-DENIED (IsAccessDenied).
+func (c *Conn) ProveLogin(ups string) error {
+	defer c.Close()
+	if err := validWord("UPS name", ups); err != nil {
+		return err
+	}
+	if _, err := c.expectOK("LOGIN "+ups, "LOGIN "+ups); err != nil {
+		return err
+	}
+	if _, err := c.expectOK("LOGOUT", "LOGOUT"); err != nil {
+		return err
 	}
 	return nil
 }

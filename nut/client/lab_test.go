@@ -502,3 +502,41 @@ func TestInvalidNamesNeverReachTheWire(t *testing.T) {
 		t.Errorf("sent %q", got)
 	}
 }
+
+// Login takes any password (measured: upsd answers OK to PASSWORD and checks
+// it only when it is used); ProveLogin tells a right one from a wrong one,
+// and its login does not outlast it.
+func TestProveLogin(t *testing.T) {
+	lab := startLab(t, onBattery, "")
+	tests := []struct {
+		name, user, password, ups string
+		check                     func(error) bool
+	}{
+		{"monitoring user", "admin", adminPassword, "ups", func(err error) bool { return err == nil }},
+		{"wrong password", "admin", "wrong", "ups", IsAccessDenied},
+		{"user without upsmon rights", "viewer", "viewerpw", "ups", IsAccessDenied},
+		{"unknown UPS", "admin", adminPassword, "nosuch", IsUnknownUPS},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, lab.Addr())
+			if err := c.Login(tc.user, tc.password); err != nil {
+				t.Fatalf("Login: %v (upsd takes any password here)", err)
+			}
+			err := c.ProveLogin(tc.ups)
+			if !tc.check(err) {
+				t.Fatalf("ProveLogin: %v", err)
+			}
+			if err != nil && strings.Contains(err.Error(), tc.password) {
+				t.Error("error reveals the password")
+			}
+			if _, err := c.Vars("ups"); err == nil {
+				t.Error("the connection is still open after ProveLogin")
+			}
+			lab.WaitUntil("upsd forgets the proof's login", 10*time.Second, func() bool {
+				n, err := dial(t, lab.Addr()).NumLogins("ups")
+				return err == nil && n == 0
+			})
+		})
+	}
+}
