@@ -49,6 +49,9 @@ type Deps struct {
 	Applier Applier
 	// Status reads the live status after a successful apply.
 	Status func(ctx context.Context, s nut.Settings) (client.Status, error)
+	// RunFix applies a known fix with the administrator's consent (e.g.
+	// through pkexec); nil offers the command to copy only.
+	RunFix func(ctx context.Context, fx flow.Fix) error
 	// SendTestMail sends the test message (settings with the SMTP password).
 	SendTestMail func(ctx context.Context, s nut.Settings) error
 

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -208,5 +209,40 @@ func TestFindProgressAndRescan(t *testing.T) {
 	w.Wait()
 	if f.Source != flow.SourceDevice || !enabled(w.nextBtn) || !strings.Contains(w.find.devices.Text, "APC Back-UPS ES 700") {
 		t.Fatalf("after rescan: source %v, devices %q", f.Source, w.find.devices.Text)
+	}
+}
+
+// A failure with a known cure shows it with the command to copy and, where
+// the app can run it, a button that hands the structured fix over (the
+// udev rule for this UPS's ID; the administrator's consent is the caller's).
+func TestFixShown(t *testing.T) {
+	db := driverDB(t)
+	e := newEnv(t)
+	d := e.deps(t, db, &filesApplier{dir: e.confDir})
+	var got []flow.Fix
+	d.RunFix = func(ctx context.Context, fx flow.Fix) error { got = append(got, fx); return nil }
+	w := open(t, d, light())
+	w.flow.Next()
+	w.flow.Next()
+	w.showPage()
+	// what usbhid-ups 2.8.0 says when it may not open the device
+	msg := "driver exited while starting (exit status 1): Can't claim USB device [051d:0002]@1/4: Access denied (insufficient permissions) | libusb1: Could not open any HID devices: insufficient permissions on everything"
+	w.Locked(func() {
+		w.apply.progress = flow.NewProgress(w.flow.ApplySteps())
+		w.apply.progress.Update(flow.StepDriver, flow.StateFailed, msg)
+		w.apply.progress.Finish(errors.New("start NUT: "+msg), true)
+		w.apply.show()
+		w.changed()
+	})
+	if !w.apply.fixBox.Visible() || !strings.Contains(w.apply.fixText.Text, `ATTR{idVendor}=="051d"`) || !w.apply.fixBtn.Visible() {
+		t.Fatalf("fix not shown: %q", w.apply.fixText.Text)
+	}
+	test.Tap(w.apply.fixBtn)
+	w.Wait()
+	if len(got) != 1 || got[0].Kind != "usb-permissions" || !strings.Contains(got[0].Rule, `ATTR{idProduct}=="0002"`) {
+		t.Fatalf("fix handed over: %+v", got)
+	}
+	if w.apply.fixNote.Text != T.Fixed {
+		t.Fatalf("note %q", w.apply.fixNote.Text)
 	}
 }

@@ -32,6 +32,9 @@ type applyPage struct {
 	fixBox   *fyne.Container
 	fixText  *widget.Label
 	fixCmd   string
+	fix      *flow.Fix
+	fixBtn   *widget.Button
+	fixNote  *widget.Label
 	bar      *widget.ProgressBarInfinite
 }
 
@@ -43,8 +46,14 @@ func (p *applyPage) content() fyne.CanvasObject {
 	p.failure = note("")
 	p.failure.Importance = widget.DangerImportance
 	p.fixText = note("")
+	p.fixBtn = widget.NewButton(T.FixIt, p.onFix)
+	p.fixBtn.Importance = widget.HighImportance
+	if p.w.deps.RunFix == nil {
+		p.fixBtn.Hide()
+	}
+	p.fixNote = note("")
 	p.fixBox = container.NewVBox(widget.NewLabelWithStyle(T.Fix, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		p.fixText, container.NewHBox(widget.NewButton(T.CopyCommand, p.onCopyFix)))
+		p.fixText, container.NewHBox(p.fixBtn, widget.NewButton(T.CopyCommand, p.onCopyFix)), p.fixNote)
 	p.fixBox.Hide()
 	p.bar = widget.NewProgressBarInfinite()
 	p.bar.Stop()
@@ -114,6 +123,7 @@ func (p *applyPage) show() {
 	if pr.Fix != nil {
 		p.fixText.SetText(pr.Fix.Title + ": " + pr.Fix.Text + "\n\n" + pr.Fix.Command)
 		p.fixCmd = pr.Fix.Command
+		p.fix = pr.Fix
 		p.fixBox.Show()
 	} else {
 		p.fixBox.Hide()
@@ -305,6 +315,32 @@ func (w *Wizard) StatusText() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.apply.status.Text
+}
+
+// onFix runs the known fix with the administrator's consent; then the
+// user goes Back and applies again.
+func (p *applyPage) onFix() {
+	w := p.w
+	if p.fix == nil || w.deps.RunFix == nil {
+		return
+	}
+	fx := *p.fix
+	p.fixBtn.Disable()
+	p.fixNote.Importance = widget.MediumImportance
+	p.fixNote.SetText(T.Fixing)
+	w.async(func(ctx context.Context) func() {
+		err := w.deps.RunFix(ctx, fx)
+		return func() {
+			p.fixBtn.Enable()
+			if err != nil {
+				p.fixNote.Importance = widget.DangerImportance
+				p.fixNote.SetText(err.Error())
+				return
+			}
+			p.fixNote.Importance = widget.SuccessImportance
+			p.fixNote.SetText(T.Fixed)
+		}
+	})
 }
 
 func (p *applyPage) onCopyFix() {

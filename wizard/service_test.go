@@ -192,13 +192,14 @@ func TestApplyFailureRestores(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(state) })
 	store := &secret.Memory{}
 	settingsPath := filepath.Join(state, "settings.json")
+	started := 0
 	usbNodes(t)
 	deps := Deps{
 		Probe:   probeWith(db, apcBus),
 		Drivers: db,
 		ConfDir: service.EtcDir(state),
 		Applier: ServiceApplier{StateDir: state, SettingsPath: settingsPath, Options: service.ApplyOptions{Listen: []string{"127.0.0.1"}},
-			Start: func(context.Context) error { t.Error("service started after a failed apply"); return nil }},
+			Start: func(context.Context) error { started++; return nil }},
 		Status:       ReadStatus,
 		Store:        store,
 		SettingsPath: settingsPath,
@@ -241,10 +242,34 @@ func TestApplyFailureRestores(t *testing.T) {
 			t.Errorf("NUT files left behind: %v", names)
 		}
 	}
-	if w.Applied || !enabled(w.nextBtn) {
-		t.Fatal("a failed apply counts as applied, or Close is disabled")
+	if w.Applied || !enabled(w.nextBtn) || started != 0 {
+		t.Fatalf("a failed apply counts as applied (%v), Close is disabled, or the service was started (%d)", w.Applied, started)
 	}
-	t.Logf("driver said: %s", pr.Err)
+
+	// Back from the failure to change the setup: the simulated UPS works.
+	if !w.backBtn.Visible() || !enabled(w.backBtn) {
+		t.Fatal("no way back after a failed apply")
+	}
+	test.Tap(w.backBtn)
+	if w.flow.Page != flow.Review {
+		t.Fatalf("Back after the failure: page %v", w.flow.Page)
+	}
+	goTo(t, w, flow.Find)
+	for i, o := range w.flow.Options() {
+		if o.Source == flow.SourceSimulated {
+			w.find.choices.SetSelected(w.find.titles[i])
+		}
+	}
+	test.Tap(w.nextBtn) // Review
+	test.Tap(w.nextBtn) // Apply
+	w.Wait()
+	w.Locked(func() { pr = *w.apply.progress })
+	if pr.Err != "" || !w.Applied || started != 1 {
+		t.Fatalf("retry with the simulated UPS: %s (applied %v, started %d)", pr.Err, w.Applied, started)
+	}
+	if s, err := nut.Load(settingsPath); err != nil || s.Driver != "dummy-ups" {
+		t.Fatalf("saved after the retry: %+v %v", s, err)
+	}
 }
 
 // Secondary mode against a real NUT server (a nutlab upsd playing the NAS):

@@ -42,7 +42,7 @@ type texts struct {
 	// Apply
 	Steps                                                    map[string]string
 	Applying, Applied, ApplyFailed, Restored, StatusNow, Fix string
-	CopyCommand                                              string
+	CopyCommand, FixIt, Fixing, Fixed                        string
 	Seconds                                                  string
 }
 
@@ -168,5 +168,8 @@ var english = texts{
 	StatusNow:   "The UPS now: ",
 	Fix:         "How to fix it",
 	CopyCommand: "Copy the command",
+	FixIt:       "Fix it (asks for the administrator's password)",
+	Fixing:      "Fixing…",
+	Fixed:       "Fixed. Replug the UPS (or log out and in for a group change), then go Back and apply again.",
 	Seconds:     "seconds",
 }

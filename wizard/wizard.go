@@ -190,8 +190,11 @@ func (w *Wizard) changed() {
 		next = w.apply.progress != nil && w.apply.progress.Done
 	}
 	setEnabled(w.nextBtn, next)
-	setEnabled(w.backBtn, f.CanBack())
-	if f.Page == flow.Apply {
+	// after a failed apply everything is back as it was: the user may go
+	// back to change the settings, or cancel
+	failed := f.Page == flow.Apply && w.apply.progress.CanRetry()
+	setEnabled(w.backBtn, f.CanBack() || failed)
+	if f.Page == flow.Apply && !failed {
 		w.backBtn.Hide()
 		w.cancelBtn.Hide()
 	} else {
@@ -237,7 +240,14 @@ func (w *Wizard) onNext() {
 }
 
 func (w *Wizard) onBack() {
-	w.flow.Back()
+	if w.flow.Page == flow.Apply {
+		if !w.apply.progress.CanRetry() {
+			return
+		}
+		w.flow.Retry()
+	} else {
+		w.flow.Back()
+	}
 	w.showPage()
 }
 

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/nut/service"
 	"github.com/nutmeg-ups/nutmeg/wizard"
+	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
 
 func init() {
@@ -112,6 +115,7 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		Applier: wizard.ServiceApplier{StateDir: state, SettingsPath: settingsPath,
 			Start: func(ctx context.Context) error { return startService(ctx, settingsPath, state) }},
 		Status: wizard.ReadStatus,
+		RunFix: runFix,
 		SendTestMail: func(ctx context.Context, s nut.Settings) error {
 			m, err := notify.NewMailer(notify.FromSettings(s, s.SMTP.Password))
 			if err != nil {
@@ -164,4 +168,29 @@ func startService(ctx context.Context, settingsPath, state string) error {
 		}
 	}
 	return errors.New("the service did not open its socket in time: see " + logf.Name())
+}
+
+// runFix applies a known fix as root through pkexec (polkit asks for the
+// administrator's password). The rule and the user name are passed as
+// arguments, never spliced into the shell text.
+func runFix(ctx context.Context, fx flow.Fix) error {
+	var argv []string
+	switch {
+	case fx.Kind == "usb-permissions" && fx.Rule != "":
+		argv = []string{"/bin/sh", "-c", `printf '%s\n' "$1" > "$2" && udevadm control --reload && udevadm trigger --subsystem-match=usb`,
+			"nutmeg-fix", fx.Rule, flow.LocalUdevRules}
+	case fx.Kind == "serial-permissions" && fx.Group != "":
+		u, err := user.Current()
+		if err != nil {
+			return err
+		}
+		argv = []string{"/usr/sbin/usermod", "-aG", fx.Group, u.Username}
+	default:
+		return fmt.Errorf("no automatic fix for %q: run the command shown", fx.Title)
+	}
+	out, err := exec.CommandContext(ctx, "pkexec", argv...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pkexec %s: %v: %s", argv[0], err, strings.TrimSpace(string(out)))
+	}
+	return nil
 }

@@ -132,6 +132,10 @@ type Fix struct {
 	// Kind names the fix for an action the app can run: "usb-permissions",
 	// "serial-permissions".
 	Kind string
+	// Rule is the udev rule line that gives access (usb-permissions).
+	Rule string
+	// Group is the group the driver's user must join (serial-permissions).
+	Group string
 }
 
 var (
@@ -139,6 +143,14 @@ var (
 	serPermRe = regexp.MustCompile(`(?i)(/dev/tty\S*).*permission denied|permission denied.*(/dev/tty\S*)|unable to open (/dev/tty\S*)`)
 	usbIDRe   = regexp.MustCompile(`(?i)\b([0-9a-f]{4}):([0-9a-f]{4})\b`)
 )
+
+// LocalUdevRules is where the USB fix puts its rule (the admin's own
+// rules directory, so a package update does not undo it).
+const LocalUdevRules = "/etc/udev/rules.d/62-nutmeg-local.rules"
+
+// CanRetry reports whether the wizard may go back from a failed apply to
+// change the settings (everything was put back).
+func (p *Progress) CanRetry() bool { return p != nil && p.Done && p.Err != "" }
 
 // KnownFix recognises failures whose cure is known from a driver's message:
 // USB and serial permission problems, the most common failure of a new
@@ -154,13 +166,14 @@ func KnownFix(msg string) (Fix, bool) {
 		} else {
 			rule = `SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{bInterfaceClass}=="03", MODE="0664", GROUP="nut", TAG+="uaccess"`
 		}
-		fx.Command = fmt.Sprintf("echo '%s' | sudo tee /etc/udev/rules.d/62-nutmeg-local.rules && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb", rule)
+		fx.Rule = rule
+		fx.Command = fmt.Sprintf("echo '%s' | sudo tee %s && sudo udevadm control --reload && sudo udevadm trigger --subsystem-match=usb", rule, LocalUdevRules)
 		return fx, true
 	}
 	if m := serPermRe.FindStringSubmatch(msg); m != nil {
 		return Fix{Kind: "serial-permissions", Title: "Serial port permissions",
 			Text:    "The driver may not open the serial port. Serial ports belong to the group dialout: add the user the driver runs as to it, log out and in again, and apply again.",
-			Command: `sudo usermod -aG dialout "$USER"`}, true
+			Command: `sudo usermod -aG dialout "$USER"`, Group: "dialout"}, true
 	}
 	return Fix{}, false
 }

@@ -408,6 +408,14 @@ func (f *Flow) Back() {
 	}
 }
 
+// Retry goes back from the Apply page to the Review after a failed apply,
+// so the settings can be changed and applied again.
+func (f *Flow) Retry() {
+	if f.Page == Apply {
+		f.Page = Review
+	}
+}
+
 // Customize leaves the quick path and walks every page from Driver.
 func (f *Flow) Customize() {
 	f.Quick = false
