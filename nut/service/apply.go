@@ -138,8 +138,12 @@ func prove(ctx context.Context, s nut.Settings, stateDir string, o ApplyOptions)
 		return "", "log in", err
 	}
 	defer c.Close()
+	// upsd answers OK to any PASSWORD; only LOGIN checks it, as for upsmon.
 	if err := c.Login(s.MonUser, s.MonPwd); err != nil {
 		return "", "log in", err
+	}
+	if err := c.ProveLogin(s.Identifier); err != nil {
+		return "", "log in", fmt.Errorf("the monitor user and password do not log in to upsd: %w", err)
 	}
 	return st, "", nil
 }

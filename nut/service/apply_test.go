@@ -142,3 +142,36 @@ func TestApplyRoot(t *testing.T) {
 		t.Fatalf("previous set: %v\n%s", err, prev)
 	}
 }
+
+// A secondary's apply proves the password against the server: upsd answers
+// OK to any PASSWORD, so only LOGIN tells a wrong one apart.
+func TestApplySecondaryProvesThePassword(t *testing.T) {
+	lab := nutlab.New(t)
+	lab.WriteDev("ups.dev", dev("OL"))
+	lab.WriteBasic("ups", "ups.dev", "upsmon", "right-Pass-123", filepath.Join(lab.Dir, "marker"))
+	lab.StartDriver("dummy-ups", "ups")
+	lab.StartUpsd()
+	lab.WaitReady("ups", 15*time.Second)
+
+	s := nut.Defaults()
+	s.Mode, s.Identifier, s.RemoteHost, s.RemotePort = nut.ModeSecondary, "ups", "127.0.0.1", lab.Port
+	s.MonUser, s.MonPwd = "upsmon", "wrong-Pass-123"
+	state := shortDir(t)
+	path := filepath.Join(state, "settings.json")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	_, err := Apply(ctx, s, path, state, ApplyOptions{})
+	var se *StepError
+	if !errors.As(err, &se) || se.Step != "log in" {
+		t.Fatalf("wrong password: %v, want a failure at the log in step", err)
+	}
+	if strings.Contains(err.Error(), s.MonPwd) {
+		t.Fatal("the error shows the password")
+	}
+	s.MonPwd = "right-Pass-123"
+	res, err := Apply(ctx, s, path, state, ApplyOptions{})
+	if err != nil || res.Status != "OL" {
+		t.Fatalf("right password: %+v, %v", res, err)
+	}
+}
