@@ -161,13 +161,30 @@ func TestServiceCommandApplyEventsSIGTERM(t *testing.T) {
 		}
 	}
 
+	// `nutmeg status` reads the service's socket: words and JSON.
+	out, err := exec.Command(bin, "status", "--socket", api.SocketPath(state)).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ups (via the Nutmeg service, primary): On line power · 80%\n") ||
+		!strings.Contains(string(out), "Battery charge:   80%") {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	out, err = exec.Command(bin, "status", "--json", "--socket", api.SocketPath(state)).Output()
+	var st api.State
+	if err != nil || json.Unmarshal(out, &st) != nil || !st.Connected || st.Status == nil || !st.Status.Has("OL") ||
+		st.Status.Charge.V != 80 || st.Status.Runtime.OK {
+		t.Fatalf("status --json: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "status", "--socket", filepath.Join(state, "none.sock")).CombinedOutput(); err == nil ||
+		!strings.Contains(string(out), "service is not running") {
+		t.Fatalf("status without a service: %v\n%s", err, out)
+	}
+
 	// apply through the running service: new settings, NUT restarted.
 	s.ShutdownTimer = 77
 	s.Description = "applied"
 	nut.Save(settings, s)
 	apply := exec.Command(bin, "apply", "--settings", settings, "--state", state)
 	apply.Env = env
-	out, err := apply.CombinedOutput()
+	out, err = apply.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "running service restarted NUT") || !strings.Contains(string(out), "ups.status: OL") {
 		t.Fatalf("apply: %v\n%s\nservice log:\n%s", err, out, logs.String())
 	}
