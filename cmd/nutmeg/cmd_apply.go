@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "apply", args: "[--settings F] [--state DIR] [--system] [--root DIR] [--password-stdin]",
+	register(&command{name: "apply", args: "[--settings F] [--state DIR] [--system [--force]] [--root DIR] [--password-stdin]",
 		summary: "install the NUT files and (re)start NUT", run: runApply})
 }
 
@@ -29,6 +29,7 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 	system := fs.Bool("system", false, "write the system's NUT config (/etc/nut, root:nut 0640) and restart the platform's NUT units; needs root")
 	root := fs.String("root", "", "write the system-mode files under `DIR`/etc/nut and start nothing")
 	stdin := fs.Bool("password-stdin", false, "read the monitor password from the first line of stdin")
+	force := fs.Bool("force", false, "with --system: replace hand-written files in /etc/nut (they are kept in /etc/nut/.nutmeg-previous)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -79,7 +80,7 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 		fmt.Fprintf(e.stdout, "previous files kept in %s\n", filepath.Join(dir, ".nutmeg-previous"))
 		return nil
 	case *system:
-		return applySystem(e, s, path)
+		return applySystem(e, s, path, *force, ro)
 	}
 
 	dir, err := resolveStateDir(*state, false)
@@ -103,9 +104,10 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 	return nil
 }
 
-// applySystem writes /etc/nut for the platform's NUT units. It needs root;
-// from the desktop it runs through pkexec (packaging's polkit action).
-func applySystem(e *env, s nut.Settings, path string) error {
+// applySystem writes /etc/nut for the platform's NUT units and restarts
+// them. It needs root; from the desktop it runs through pkexec (packaging's
+// polkit action).
+func applySystem(e *env, s nut.Settings, path string, force bool, ro secret.ResolveOptions) error {
 	if os.Geteuid() != 0 {
 		abs, _ := filepath.Abs(path)
 		return fmt.Errorf("--system writes /etc/nut and restarts nut-driver@%s, nut-server and nut-monitor: it needs root.\n"+
@@ -113,6 +115,19 @@ func applySystem(e *env, s nut.Settings, path string) error {
 			"(the monitor password comes from NUTMEG_MONITOR_PASSWORD or --password-stdin under pkexec; there is no keyring as root)",
 			s.Identifier, abs)
 	}
-	return errors.New("--system: restarting the platform's NUT units is not built yet; " +
-		"use `nutmeg apply --root /` to write /etc/nut (root:nut 0640, previous set kept), then `systemctl restart nut.target`")
+	if s.EmailNotify && s.SMTP.Username != "" {
+		var err error
+		if s.SMTP.Password, err = secret.Resolve(secret.SMTPPassword, ro); err != nil {
+			return fmt.Errorf("the system service needs the SMTP password to send mail: %w", err)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	res, err := service.ApplySystem(ctx, s, service.SystemOptions{Force: force})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "applied: %s written, NUT's units restarted, ups.status: %s\n", res.Dir, res.Status)
+	fmt.Fprintln(e.stdout, "the watcher runs as a unit too: systemctl enable --now nutmeg.service")
+	return nil
 }
