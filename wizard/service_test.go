@@ -359,11 +359,6 @@ func TestApplySecondaryAgainstServer(t *testing.T) {
 	// working setup back.
 	before, _ := os.ReadFile(sw.settingsPath)
 	w, pr = attempt("wrong-Password-1")
-	if pr.Err == "" {
-		// upsd answers OK to any PASSWORD and checks it only at
-		// LOGIN <ups>; service.Apply's proof stops after PASSWORD.
-		t.Skip("known bug in nut/service apply: the login proof sends USERNAME/PASSWORD but not LOGIN, so a wrong password passes")
-	}
 	if pr.Failed != flow.StepStatus {
 		t.Fatalf("wrong password: failed at %q (%s)", pr.Failed, pr.Err)
 	}
