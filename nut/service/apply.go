@@ -131,21 +131,29 @@ func prove(ctx context.Context, s nut.Settings, stateDir string, o ApplyOptions)
 	if err != nil {
 		return "", "read ups.status", err
 	}
+	if err := proveLogin(ctx, s); err != nil {
+		return "", "log in", err
+	}
+	return st, "", nil
+}
+
+// proveLogin shows that the monitor user and password log in to upsd the
+// way upsmon does. upsd answers OK to any PASSWORD; only LOGIN checks it.
+func proveLogin(ctx context.Context, s nut.Settings) error {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	c, err := client.Dial(cctx, Addr(s), client.Options{Timeout: 5 * time.Second})
 	if err != nil {
-		return "", "log in", err
+		return err
 	}
 	defer c.Close()
-	// upsd answers OK to any PASSWORD; only LOGIN checks it, as for upsmon.
 	if err := c.Login(s.MonUser, s.MonPwd); err != nil {
-		return "", "log in", err
+		return err
 	}
 	if err := c.ProveLogin(s.Identifier); err != nil {
-		return "", "log in", fmt.Errorf("the monitor user and password do not log in to upsd: %w", err)
+		return fmt.Errorf("the monitor user and password do not log in to upsd: %w", err)
 	}
-	return st, "", nil
+	return nil
 }
 
 // proveDir starts NUT on whatever files are in the state dir (the restored

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
-	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
@@ -120,18 +119,8 @@ func restartAndProve(ctx context.Context, s nut.Settings, o SystemOptions) (stat
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	c, err := client.Dial(cctx, Addr(s), client.Options{Timeout: 5 * time.Second})
-	if err != nil {
+	if err := proveLogin(ctx, s); err != nil {
 		return "", "log in", err
-	}
-	defer c.Close()
-	if err := c.Login(s.MonUser, s.MonPwd); err != nil {
-		return "", "log in", err
-	}
-	if err := c.ProveLogin(s.Identifier); err != nil {
-		return "", "log in", fmt.Errorf("the monitor user and password do not log in to upsd: %w", err)
 	}
 	return status, "", nil
 }
