@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	iofs "io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -36,20 +34,9 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 	if *system && *root != "" {
 		return badInputf("give --system or --root, not both")
 	}
-	path := *settings
-	if path == "" {
-		p, err := nut.DefaultPath()
-		if err != nil {
-			return err
-		}
-		path = p
-	}
-	s, err := nut.Load(path)
+	s, path, err := loadSettings(*settings)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
-			return badInputf("--settings: %v", err)
-		}
-		return badInputf("%v", err)
+		return err
 	}
 	ro := secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)}
 	if *stdin {

@@ -41,12 +41,9 @@ func runRender(fs *flag.FlagSet, args []string, e *env) error {
 	if *out == "" {
 		return badInputf("--out: required")
 	}
-	s, err := nut.Load(*settings)
+	s, _, err := loadSettings(*settings)
 	if err != nil {
-		if errors.Is(err, iofs.ErrNotExist) {
-			return badInputf("--settings: %v", err)
-		}
-		return badInputf("%v", err)
+		return err
 	}
 	ro := secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)}
 	if *stdin {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -31,23 +30,12 @@ const systemSettingsPath = "/etc/nutmeg/settings.json"
 // file for the system service). Problems with the file's content are bad
 // input (exit 2).
 func loadServiceSettings(path string, system bool) (nut.Settings, string, error) {
-	if path == "" {
-		if system {
-			path = systemSettingsPath
-		} else {
-			p, err := nut.DefaultPath()
-			if err != nil {
-				return nut.Settings{}, "", err
-			}
-			path = p
-		}
+	if path == "" && system {
+		path = systemSettingsPath
 	}
-	s, err := nut.Load(path)
+	s, path, err := loadSettings(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nut.Settings{}, path, badInputf("--settings: %v (run the setup wizard or give a settings file)", err)
-		}
-		return nut.Settings{}, path, badInputf("%v", err)
+		return nut.Settings{}, path, err
 	}
 	stored := false
 	if err := secret.Load(serviceSecrets(system), &s); err != nil {

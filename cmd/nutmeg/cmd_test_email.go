@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
@@ -42,20 +41,9 @@ func runTestEmail(flags *flag.FlagSet, args []string, e *env) error {
 		return badInputf("--timeout: must be positive")
 	}
 
-	path := *settingsPath
-	if path == "" {
-		p, err := nut.DefaultPath()
-		if err != nil {
-			return err
-		}
-		path = p
-	}
-	s, err := nut.Load(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return badInputf("no settings at %s: set Nutmeg up first (nutmeg wizard) or pass --settings", path)
-	}
+	s, _, err := loadSettings(*settingsPath)
 	if err != nil {
-		return badInput{err}
+		return err
 	}
 	if err := checkEmailSettings(s); err != nil {
 		return badInput{err}

@@ -79,7 +79,7 @@ func TestTestEmail(t *testing.T) {
 		{
 			name:  "no settings file",
 			setup: setup{noFile: true, env: testEmailPass},
-			code:  2, want: "no settings at",
+			code:  2, want: "set Nutmeg up first",
 		},
 		{
 			name:  "unexpected argument",

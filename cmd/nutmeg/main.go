@@ -7,8 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
+
+	"github.com/nutmeg-ups/nutmeg/nut"
 )
 
 // command is one subcommand. run gets the arguments after the subcommand's
@@ -145,4 +148,25 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return badInputf("unexpected argument %q", fs.Arg(0))
 	}
 	return nil
+}
+
+// loadSettings reads the settings file at path, or the user's own when path
+// is empty, and returns the path it read. A missing or malformed file is bad
+// input (exit 2), with a hint for the first case.
+func loadSettings(path string) (nut.Settings, string, error) {
+	if path == "" {
+		p, err := nut.DefaultPath()
+		if err != nil {
+			return nut.Settings{}, "", err
+		}
+		path = p
+	}
+	s, err := nut.Load(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nut.Settings{}, path, badInputf("--settings: %v (set Nutmeg up first with `nutmeg wizard`, or give a settings file)", err)
+	case err != nil:
+		return nut.Settings{}, path, badInputf("%v", err)
+	}
+	return s, path, nil
 }
