@@ -29,9 +29,16 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
+// commands is the table of design.md §3; each command registers itself from
+// its own file, cmd_<name>.go.
 var commands = map[string]*command{}
 
-func register(c *command) { commands[c.name] = c }
+func register(c *command) {
+	if _, dup := commands[c.name]; dup {
+		panic("nutmeg: command " + c.name + " registered twice")
+	}
+	commands[c.name] = c
+}
 
 // badInput is an error caused by what the user gave us: exit status 2.
 type badInput struct{ err error }
@@ -40,18 +47,6 @@ func (b badInput) Error() string { return b.err.Error() }
 func (b badInput) Unwrap() error { return b.err }
 
 func badInputf(format string, a ...any) error { return badInput{fmt.Errorf(format, a...)} }
-
-// errNotBuilt marks a command whose issue has not landed yet.
-var errNotBuilt = errors.New("not built yet")
-
-func notBuilt(what string) func(*flag.FlagSet, []string, *env) error {
-	return func(fs *flag.FlagSet, args []string, e *env) error {
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		return fmt.Errorf("%s: %w", what, errNotBuilt)
-	}
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}))
