@@ -16,14 +16,10 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 )
 
-// TestTrayExecsLightBinary builds nutmeg and nutmeg-tray side by side and
-// starts `nutmeg` (the tray, the default command) on a private session bus:
-// the running process must be nutmeg-tray (nutmeg links Fyne for its
-// windows; the tray must not pay for that), a second start must exit at
-// once with status 0, and SIGTERM must end the tray cleanly. With
-// NUTMEG_TRAY_INPROCESS=1 the tray runs inside nutmeg instead. The RSS of
-// both is logged.
-func TestTrayExecsLightBinary(t *testing.T) {
+// trayDesktop builds nutmeg and nutmeg-tray side by side into dir and starts
+// a private session bus; env points XDG_* into home.
+func trayDesktop(t *testing.T) (dir, home string, env []string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binaries")
 	}
@@ -34,7 +30,7 @@ func TestTrayExecsLightBinary(t *testing.T) {
 		}
 		t.Skip("dbus-daemon is not installed")
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	for _, pkg := range []string{".", "../nutmeg-tray"} {
 		name := "nutmeg"
 		if pkg != "." {
@@ -57,11 +53,23 @@ func TestTrayExecsLightBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	home := t.TempDir()
-	env := append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+strings.TrimSpace(addr),
+	home = t.TempDir()
+	env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS="+strings.TrimSpace(addr),
 		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"), "XDG_STATE_HOME="+filepath.Join(home, "state"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"))
 	os.MkdirAll(filepath.Join(home, "run"), 0o700)
+	return dir, home, env
+}
+
+// TestTrayExecsLightBinary builds nutmeg and nutmeg-tray side by side and
+// starts `nutmeg` (the tray, the default command) on a private session bus:
+// the running process must be nutmeg-tray (nutmeg links Fyne for its
+// windows; the tray must not pay for that), a second start must exit at
+// once with status 0, and SIGTERM must end the tray cleanly. With
+// NUTMEG_TRAY_INPROCESS=1 the tray runs inside nutmeg instead. The RSS of
+// both is logged.
+func TestTrayExecsLightBinary(t *testing.T) {
+	dir, home, env := trayDesktop(t)
 	// Saved settings: not a first run, so no wizard window is started.
 	s := nut.Defaults()
 	s.Autostart = true

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -129,45 +126,14 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 	}, nil
 }
 
-// startService starts `nutmeg service` for the new setup in its own session
-// (it outlives the wizard) and waits until its socket answers.
+// startService starts `nutmeg service` for the new setup; it outlives the
+// wizard.
 func startService(ctx context.Context, settingsPath, state string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
 	}
-	if err := os.MkdirAll(state, 0o700); err != nil {
-		return err
-	}
-	logf, err := os.OpenFile(filepath.Join(state, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command(exe, "service", "--settings", settingsPath, "--state", state)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	sock := filepath.Join(state, api.SocketName)
-	deadline := time.Now().Add(45 * time.Second)
-	for time.Now().Before(deadline) {
-		if c, err := api.Dial(ctx, sock); err == nil {
-			c.Close()
-			return nil
-		}
-		select {
-		case err := <-exited:
-			return fmt.Errorf("the service stopped at once (%v): see %s", err, logf.Name())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	return errors.New("the service did not open its socket in time: see " + logf.Name())
+	return api.StartService(ctx, exe, settingsPath, state, 45*time.Second)
 }
 
 // runFix applies a known fix as root through pkexec (polkit asks for the

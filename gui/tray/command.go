@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
 	"github.com/nutmeg-ups/nutmeg/nut"
@@ -169,6 +170,11 @@ func Main(o Options, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if ok && o.Server == "" && o.Socket == "" && o.State == "" {
+		// At login the tray brings up the user's service: nothing else
+		// starts it again after a reboot.
+		go o.ensureService(ctx, cfg)
+	}
 	return Run(ctx, cfg)
 }
 
@@ -187,4 +193,30 @@ func Sibling(name string) (string, bool) {
 		return "", false
 	}
 	return p, true
+}
+
+// ensureService starts the user-mode service for the saved settings when no
+// service (the user's or the system's) answers. The tray keeps following the
+// socket either way; a failure only becomes a log line and a notification.
+func (o Options) ensureService(ctx context.Context, cfg Config) {
+	cands := SocketCandidates()
+	for _, c := range cands {
+		if api.Answers(ctx, c) {
+			return
+		}
+	}
+	path := o.Settings
+	if path == "" {
+		var err error
+		if path, err = nut.DefaultPath(); err != nil {
+			cfg.Logf("tray: %v", err)
+			return
+		}
+	}
+	if err := api.StartService(ctx, cfg.Exe, path, filepath.Dir(cands[0]), 45*time.Second); err != nil {
+		cfg.Logf("tray: start the Nutmeg service: %v", err)
+		if cfg.Notifier != nil {
+			_ = cfg.Notifier.Notify(Note{Title: "The Nutmeg service did not start", Body: err.Error(), Urgent: true})
+		}
+	}
 }

@@ -1,0 +1,62 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// StartService starts `exe service --settings settingsPath --state stateDir`
+// in a session of its own, so that it outlives the wizard or tray that
+// started it, with its output appended to stateDir/service.log, and waits
+// until its socket answers. A service that stops at once is an error that
+// points at the log.
+func StartService(ctx context.Context, exe, settingsPath, stateDir string, wait time.Duration) error {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return fmt.Errorf("start the service: %w", err)
+	}
+	logf, err := os.OpenFile(filepath.Join(stateDir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("start the service: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "service", "--settings", settingsPath, "--state", stateDir)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start the service: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	sock := SocketPath(stateDir)
+	deadline := time.Now().Add(wait)
+	for time.Now().Before(deadline) {
+		if c, err := Dial(ctx, sock); err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the service stopped at once (%v): see %s", err, logf.Name())
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return errors.New("the service did not open its socket in time: see " + logf.Name())
+}
+
+// Answers reports whether a service listens on the socket at path.
+func Answers(ctx context.Context, path string) bool {
+	c, err := Dial(ctx, path)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
