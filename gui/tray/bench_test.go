@@ -43,7 +43,7 @@ func procStat(b *testing.B, pid int) (cpu time.Duration, rssKiB int) {
 
 // BenchmarkTrayIdleAndLatency runs the tray (a subprocess, as at login) on
 // the real service and a dummy-ups UPS, and prints: the tray's RSS and CPU
-// over a 10 s idle period, and the time from the service pushing a new
+// over a 60 s idle period, and the time from the service pushing a new
 // status on its socket to the new tooltip being announced on D-Bus
 // (NewToolTip), per status change.
 func BenchmarkTrayIdleAndLatency(b *testing.B) {
@@ -89,7 +89,7 @@ func BenchmarkTrayIdleAndLatency(b *testing.B) {
 	pid := p.cmd.Process.Pid
 	time.Sleep(2 * time.Second) // let start-up settle
 	cpu0, _ := procStat(b, pid)
-	const idle = 10 * time.Second
+	const idle = time.Minute // the issue asks for 60 s idle
 	time.Sleep(idle)
 	cpu1, rss := procStat(b, pid)
 
