@@ -22,6 +22,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
+	"github.com/nutmeg-ups/nutmeg/nut/procgroup"
 )
 
 // Bin is where Debian installs NUT's daemons and drivers.
@@ -293,23 +294,7 @@ func (l *Lab) Stop(name string) {
 	}
 }
 
-func stopGroup(p *Proc) {
-	pgid := p.Cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-p.done
-	}
-	// The group may outlive its leader (upsmon's child); make sure it is gone.
-	for i := 0; i < 50 && syscall.Kill(-pgid, 0) == nil; i++ {
-		if i == 25 {
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func stopGroup(p *Proc) { procgroup.Stop(p.Cmd.Process.Pid, p.done, 5*time.Second) }
 
 // StopAll stops upsmon, upsd and the driver, in that order, then anything else.
 func (l *Lab) StopAll() {

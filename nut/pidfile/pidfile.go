@@ -51,7 +51,9 @@ func Running(pid int) bool {
 // zombie, and reports whether it did. A live process's file is left alone.
 func ClearStale(path string) (bool, error) {
 	pid, err := Read(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		// Unreadable to us (an ordinary user and /run/nut): upsmon running
+		// as us cannot read it either, so it cannot block that upsmon.
 		return false, nil
 	}
 	if err == nil && Running(pid) {

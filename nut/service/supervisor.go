@@ -15,12 +15,14 @@ import (
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
+	"github.com/nutmeg-ups/nutmeg/nut/procgroup"
 )
 
 // UpsmonPidFile is where upsmon 2.8.0 writes its pid, whatever
 // NUT_STATEPATH says (design.md §6). It holds the monitoring child's pid,
 // the one `upsmon -c fsd` must reach.
-const UpsmonPidFile = "/run/nut/upsmon.pid"
+const UpsmonPidFile = pidfile.Upsmon
 
 // Supervisor runs NUT's driver, upsd and upsmon as child processes on a
 // private config (Etc → NUT_CONFPATH) and state directory (Run →
@@ -301,6 +303,13 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 	// still exiting (say, after the previous set's shutdown) makes a new
 	// one refuse for a moment. Try again for a few seconds.
 	for attempt := 1; ; attempt++ {
+		// A zombie left by a stopped upsmon (PID 1 may be slow to reap it)
+		// still answers kill(pid, 0) and would make upsmon refuse forever.
+		if cleared, err := pidfile.ClearStale(UpsmonPidFile); err != nil {
+			s.log().Warn("upsmon pid file", "err", err)
+		} else if cleared {
+			s.log().Info("removed a stale upsmon pid file", "path", UpsmonPidFile)
+		}
 		mon, err := s.spawn("upsmon", "upsmon", "-F")
 		if err != nil {
 			return err
@@ -466,31 +475,12 @@ func (s *Supervisor) stopAll() {
 	}
 }
 
-func stopChild(c *child) {
-	pgid := c.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-c.done
-	}
-	// The group may outlive its leader (upsmon's child).
-	for i := 0; i < 100 && syscall.Kill(-pgid, 0) == nil; i++ {
-		if i == 50 {
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func stopChild(c *child) { procgroup.Stop(c.cmd.Process.Pid, c.done, 5*time.Second) }
 
+// readPid is the pid in a pid file, 0 when there is none.
 func readPid(path string) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return n
+	pid, _ := pidfile.Read(path)
+	return pid
 }
 
 // parentOf reads a process's parent pid from /proc (0 if gone).
