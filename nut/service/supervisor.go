@@ -121,12 +121,19 @@ func (s *Supervisor) Supervise(ctx context.Context) error {
 		retry = time.After(backoff)
 		backoff = min(backoff*2, maxB)
 	}
+	// A driver that dies is restarted alone while upsd and upsmon run on:
+	// upsmon must keep its memory that the UPS was on battery, so that
+	// losing the UPS for good during a power failure is critical, as NUT
+	// has it (a cable pulled on battery must still shut the machine down).
+	var driverRetry <-chan time.Time
+	driverBackoff := minB
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case reply := <-s.restart:
 			s.log().Info("restarting NUT on request")
+			driverRetry = nil
 			s.stopAll()
 			started = time.Now()
 			err := s.startAll(ctx)
@@ -149,12 +156,34 @@ func (s *Supervisor) Supervise(ctx context.Context) error {
 				continue
 			}
 			if time.Since(started) >= orDur(s.Stable, time.Minute) {
-				backoff = minB
+				backoff, driverBackoff = minB, minB
 			}
+			if c.name == "driver" && retry == nil && s.othersAlive(c) {
+				s.log().Warn("driver died; restarting it alone, upsd and upsmon keep running",
+					"status", exitText(c.err), "output", c.out.Last(), "wait", driverBackoff)
+				s.forget(c)
+				driverRetry = time.After(driverBackoff)
+				driverBackoff = min(driverBackoff*2, maxB)
+				continue
+			}
+			driverRetry = nil
 			s.log().Warn("NUT process died; restarting driver, upsd and upsmon",
 				"process", c.name, "status", exitText(c.err), "output", c.out.Last(), "wait", backoff)
 			s.stopAll()
 			later()
+		case <-driverRetry:
+			driverRetry = nil
+			s.mu.Lock()
+			ups, driver := s.UPS, s.Driver
+			s.mu.Unlock()
+			started = time.Now()
+			if _, err := s.spawnDriver(driver, ups); err != nil {
+				s.log().Warn("driver restart failed; trying again", "err", err, "wait", driverBackoff)
+				driverRetry = time.After(driverBackoff)
+				driverBackoff = min(driverBackoff*2, maxB)
+				continue
+			}
+			s.log().Info("driver restarted", "pids", s.Pids())
 		case <-retry:
 			retry = nil
 			started = time.Now()
@@ -276,11 +305,7 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 	s.mu.Unlock()
 	ready := orDur(s.Ready, 30*time.Second)
 	if driver != "" {
-		args := []string{"-a", ups, "-F"}
-		if s.Root {
-			args = append(args, "-u", "root")
-		}
-		drv, err := s.spawn("driver", driver, args...)
+		drv, err := s.spawnDriver(driver, ups)
 		if err != nil {
 			return err
 		}
@@ -341,6 +366,32 @@ func (s *Supervisor) forget(c *child) {
 			return
 		}
 	}
+}
+
+// spawnDriver starts the UPS's driver in the foreground.
+func (s *Supervisor) spawnDriver(driver, ups string) (*child, error) {
+	args := []string{"-a", ups, "-F"}
+	if s.Root {
+		args = append(args, "-u", "root")
+	}
+	return s.spawn("driver", driver, args...)
+}
+
+// othersAlive reports whether every process of the set but c still runs.
+func (s *Supervisor) othersAlive(c *child) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.procs {
+		if p == c {
+			continue
+		}
+		select {
+		case <-p.done:
+			return false
+		default:
+		}
+	}
+	return len(s.procs) > 1
 }
 
 func (s *Supervisor) spawn(name, bin string, args ...string) (*child, error) {
