@@ -34,10 +34,9 @@ func buildNutmeg(t *testing.T) string {
 	return bin
 }
 
-// nutPids are the processes whose environment points NUT at etc: what a
-// service started.
-func nutPids(t *testing.T, etc string) []int {
-	t.Helper()
+// pidsWhere lists the processes whose command line and environment (as in
+// /proc, NUL-separated) satisfy match.
+func pidsWhere(match func(cmdline, environ []byte) bool) []int {
 	ents, _ := os.ReadDir("/proc")
 	var pids []int
 	for _, e := range ents {
@@ -45,17 +44,22 @@ func nutPids(t *testing.T, etc string) []int {
 		if err != nil {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil {
-			continue
-		}
-		if bytes.Contains(b, []byte("NUT_CONFPATH="+etc+"\x00")) {
-			if c, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline")); strings.Contains(string(c), "/lib/nut/") {
-				pids = append(pids, pid)
-			}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		environ, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if match(cmdline, environ) {
+			pids = append(pids, pid)
 		}
 	}
 	return pids
+}
+
+// nutPids are the processes whose environment points NUT at etc: what a
+// service started.
+func nutPids(t *testing.T, etc string) []int {
+	t.Helper()
+	return pidsWhere(func(cmdline, environ []byte) bool {
+		return bytes.Contains(environ, []byte("NUT_CONFPATH="+etc+"\x00")) && bytes.Contains(cmdline, []byte("/lib/nut/"))
+	})
 }
 
 func alive(pid int) bool {

@@ -1,12 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,19 +18,9 @@ import (
 
 // servicePids are the `nutmeg service` processes working in state.
 func servicePids(state string) []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if strings.Contains(string(cmdline), "\x00service\x00") && strings.Contains(string(cmdline), state) {
-			out = append(out, pid)
-		}
-	}
-	return out
+	return pidsWhere(func(cmdline, _ []byte) bool {
+		return bytes.Contains(cmdline, []byte("\x00service\x00")) && bytes.Contains(cmdline, []byte(state))
+	})
 }
 
 // At login only the tray starts (the autostart entry); it must bring up the
