@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,30 +33,11 @@ func buildNutmeg(t *testing.T) string {
 	return bin
 }
 
-// pidsWhere lists the processes whose command line and environment (as in
-// /proc, NUL-separated) satisfy match.
-func pidsWhere(match func(cmdline, environ []byte) bool) []int {
-	ents, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		environ, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if match(cmdline, environ) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
 // nutPids are the processes whose environment points NUT at etc: what a
 // service started.
 func nutPids(t *testing.T, etc string) []int {
 	t.Helper()
-	return pidsWhere(func(cmdline, environ []byte) bool {
+	return nutlab.PidsWhere(func(cmdline, environ []byte) bool {
 		return bytes.Contains(environ, []byte("NUT_CONFPATH="+etc+"\x00")) && bytes.Contains(cmdline, []byte("/lib/nut/"))
 	})
 }

@@ -18,7 +18,7 @@ import (
 
 // servicePids are the `nutmeg service` processes working in state.
 func servicePids(state string) []int {
-	return pidsWhere(func(cmdline, _ []byte) bool {
+	return nutlab.PidsWhere(func(cmdline, _ []byte) bool {
 		return bytes.Contains(cmdline, []byte("\x00service\x00")) && bytes.Contains(cmdline, []byte(state))
 	})
 }

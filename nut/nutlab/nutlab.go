@@ -425,3 +425,23 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// PidsWhere lists the processes whose command line and environment (as in
+// /proc, NUL-separated) satisfy match: how tests check that nothing a
+// service started outlives it.
+func PidsWhere(match func(cmdline, environ []byte) bool) []int {
+	ents, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		environ, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if match(cmdline, environ) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}

@@ -21,19 +21,9 @@ import (
 
 // procsUsing lists processes whose environment points NUT at etc.
 func procsUsing(etc string) []int {
-	ents, _ := os.ReadDir("/proc")
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err == nil && bytes.Contains(b, []byte("NUT_CONFPATH="+etc+"\x00")) {
-			out = append(out, pid)
-		}
-	}
-	return out
+	return nutlab.PidsWhere(func(_, environ []byte) bool {
+		return bytes.Contains(environ, []byte("NUT_CONFPATH="+etc+"\x00"))
+	})
 }
 
 func TestApplyFreshProvesAndRestores(t *testing.T) {
