@@ -8,10 +8,13 @@ BIN := bin/nutmeg
 deps:
 	@.ci/deps.sh
 
-# nutmeg-tray is the all-day tray without Fyne linked in (about 10 MiB RSS);
-# nutmeg execs it when it sits beside it.
+# Three binaries, installed side by side: nutmeg (the service and the command
+# line, no Fyne linked), nutmeg-gui (the same commands plus the windows, which
+# nutmeg execs for window/wizard/screenshots) and nutmeg-tray (the all-day
+# tray, no Fyne, about 10 MiB RSS; nutmeg execs it when run with no command).
 build: deps
-	$(GO) build -o $(BIN) ./cmd/nutmeg
+	$(GO) build -tags nogui -o $(BIN) ./cmd/nutmeg
+	$(GO) build -o bin/nutmeg-gui ./cmd/nutmeg
 	$(GO) build -o bin/nutmeg-tray ./cmd/nutmeg-tray
 
 # With no UPS set up yet, offer the demo first (a simulated UPS plays a power

@@ -1,3 +1,5 @@
+//go:build !nogui
+
 package main
 
 import (
@@ -25,11 +27,6 @@ import (
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
-
-func init() {
-	register(&command{name: "screenshots", args: "--out DIR",
-		summary: "render every wizard page, the status window and the tray icons to PNG", run: runScreenshots})
-}
 
 func runScreenshots(fs *flag.FlagSet, args []string, e *env) error {
 	out := fs.String("out", "", "write the PNG files under `DIR` (wizard/, window/, tray/)")

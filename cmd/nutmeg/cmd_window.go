@@ -1,3 +1,5 @@
+//go:build !nogui
+
 package main
 
 import (
@@ -21,20 +23,6 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
-)
-
-func init() {
-	register(&command{name: "window", args: "[--state DIR | --socket PATH] [--settings F]",
-		summary: "the status window", run: runWindow})
-}
-
-// Environment defaults for the window's flags. The demo sets them for the
-// tray it starts, so that the tray's "Open status" (`nutmeg window`, no
-// flags) opens the demo's window and not the real one.
-const (
-	envSocket   = "NUTMEG_SOCKET"
-	envSettings = "NUTMEG_SETTINGS"
-	envDemo     = "NUTMEG_DEMO" // "1": settings are fixed, "Change…" is off
 )
 
 // windowSocket picks the service socket: --socket, --state, $NUTMEG_SOCKET,

@@ -1,3 +1,5 @@
+//go:build !nogui
+
 package main
 
 import (
@@ -27,11 +29,6 @@ import (
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
-
-func init() {
-	register(&command{name: "wizard", args: "[--settings F] [--state DIR]",
-		summary: "open the setup wizard", run: runWizard})
-}
 
 // appID is the Fyne app's ID (FyneApp.toml).
 const appID = "io.github.nutmeg_ups.nutmeg"

@@ -1,5 +1,6 @@
 // Command nutmeg is the Nutmeg desktop app and its command line. This package
-// only parses flags and wires the other packages together.
+// only parses flags and wires the other packages together. Built with
+// -tags nogui it links no Fyne and execs nutmeg-gui for the windows (gui.go).
 package main
 
 import (

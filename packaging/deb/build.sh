@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds nutmeg_<version>_<arch>.deb from a built binary.
 # usage: packaging/deb/build.sh BINARY OUTDIR
-# The tray binary nutmeg-tray is taken from beside BINARY when it is there.
+# nutmeg-tray and nutmeg-gui are taken from beside BINARY when they are there.
 set -euo pipefail
 bin=$1 out=$2
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +14,8 @@ trap 'rm -rf "$root"' EXIT
 install -Dm755 "$bin" "$root/usr/bin/nutmeg"
 tray="$(dirname "$bin")/nutmeg-tray"
 [ -x "$tray" ] && install -Dm755 "$tray" "$root/usr/bin/nutmeg-tray"
+gui="$(dirname "$bin")/nutmeg-gui" # the windows: nutmeg execs it
+[ -x "$gui" ] && install -Dm755 "$gui" "$root/usr/bin/nutmeg-gui"
 install -Dm644 "$here/linux/nutmeg.desktop" "$root/usr/share/applications/io.github.nutmeg_ups.nutmeg.desktop"
 install -Dm644 "$top/assets/icon.png" "$root/usr/share/icons/hicolor/512x512/apps/io.github.nutmeg_ups.nutmeg.png"
 install -Dm644 "$here/polkit/io.github.nutmeg_ups.nutmeg.policy" "$root/usr/share/polkit-1/actions/io.github.nutmeg_ups.nutmeg.policy"

@@ -1,0 +1,155 @@
+//go:build !nogui
+
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+)
+
+// builtPair builds this package twice into one directory, as `make build`
+// does: nutmeg (-tags nogui) and nutmeg-gui. Built once per test binary.
+var builtPair = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "nutmeg-builds-")
+	if err != nil {
+		return "", err
+	}
+	for _, b := range [][]string{
+		{"build", "-tags", "nogui", "-o", filepath.Join(dir, "nutmeg"), "."},
+		{"build", "-o", filepath.Join(dir, guiName), "."},
+	} {
+		if out, err := exec.Command("go", b...).CombinedOutput(); err != nil {
+			return "", &exec.ExitError{Stderr: out}
+		}
+	}
+	return dir, nil
+})
+
+func pair(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binaries")
+	}
+	dir, err := builtPair()
+	if err != nil {
+		t.Fatalf("go build: %v %s", err, err.(*exec.ExitError).Stderr)
+	}
+	return dir
+}
+
+// localeEnv is this process's environment without any locale variable,
+// plus the given ones.
+func localeEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "LANG" || k == "LANGUAGE" || strings.HasPrefix(k, "LC_") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+// The non-GUI nutmeg must not link Fyne: not in its import graph, not in
+// the built binary's module list.
+func TestNoguiBuildLinksNoFyne(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-tags", "nogui", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "github.com/nutmeg-ups/nutmeg/nut/service") {
+		t.Fatalf("go list -deps printed no nut/service: %s", out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "fyne.io/fyne/") {
+			t.Errorf("nutmeg (-tags nogui) imports %s", p)
+		}
+	}
+	dir := pair(t)
+	for bin, want := range map[string]bool{"nutmeg": false, guiName: true} {
+		mods, err := exec.Command("go", "version", "-m", filepath.Join(dir, bin)).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(mods), "fyne.io/fyne/v2"); got != want {
+			t.Errorf("%s links Fyne: %v, want %v", bin, got, want)
+		}
+	}
+}
+
+// `nutmeg window|wizard|screenshots` hand over to nutmeg-gui with their
+// arguments untouched, and with LANGUAGE=en under a C.UTF-8 locale.
+func TestNoguiExecsGUI(t *testing.T) {
+	src := pair(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile(filepath.Join(src, "nutmeg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nutmeg"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"window", "wizard", "screenshots"} {
+		cmd := exec.Command(filepath.Join(dir, "nutmeg"), name, "--state", "/x y")
+		cmd.Env = localeEnv("LANG=C.UTF-8", "PATH=/nonexistent")
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "the windows need nutmeg-gui") {
+			t.Fatalf("%s without nutmeg-gui: exit %d (%v), %q", name, code, err, out)
+		}
+	}
+	fake := "#!/bin/sh\nprintf '%s|' \"$@\" \"LANGUAGE=$LANGUAGE\"\n"
+	if err := os.WriteFile(filepath.Join(dir, guiName), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"window", "wizard", "screenshots"} {
+		cmd := exec.Command(filepath.Join(dir, "nutmeg"), name, "--state", "/x y")
+		cmd.Env = localeEnv("LANG=C.UTF-8")
+		out, err := cmd.CombinedOutput()
+		if want := name + "|--state|/x y|LANGUAGE=en|"; err != nil || string(out) != want {
+			t.Errorf("%s: %v, fake nutmeg-gui saw %q, want %q", name, err, out, want)
+		}
+	}
+}
+
+// Under C, C.UTF-8 and POSIX no command of either build prints a Fyne log
+// line, and the windows render (in English) all the same.
+func TestQuietUnderCLocale(t *testing.T) {
+	dir := pair(t)
+	locales := [][]string{{"LANG=C.UTF-8"}, {"LC_ALL=C"}, {"LANG=POSIX"}, {"LC_ALL=C.utf8"}, {"LANG=en_US.UTF-8", "LC_MESSAGES=C.UTF-8"}}
+	for _, loc := range locales {
+		for _, args := range [][]string{
+			{"nutmeg", "version"},
+			{guiName, "version"},
+			{"nutmeg", "render", "--settings", "/nonexistent/settings.json", "--out", t.TempDir()},
+			{guiName, "render", "--settings", "/nonexistent/settings.json", "--out", t.TempDir()},
+		} {
+			cmd := exec.Command(filepath.Join(dir, args[0]), args[1:]...)
+			cmd.Env = localeEnv(loc...)
+			out, _ := cmd.CombinedOutput()
+			if fyneLine(out) || len(out) == 0 {
+				t.Errorf("%v %v printed %q", loc, args, out)
+			}
+		}
+	}
+	nutlab.Require(t) // screenshots read NUT's driver list
+	cmd := exec.Command(filepath.Join(dir, guiName), "screenshots", "--out", t.TempDir())
+	cmd.Env = localeEnv("LANG=C.UTF-8")
+	out, err := cmd.CombinedOutput()
+	if err != nil || fyneLine(out) || !strings.Contains(string(out), "01-find.png") {
+		t.Fatalf("screenshots under C.UTF-8: %v, %s", err, out)
+	}
+}
+
+// fyneLine reports a line of Fyne's logger ("Fyne error: …", "  Cause: …",
+// "  At: …/fyne.io/…").
+func fyneLine(out []byte) bool {
+	s := string(out)
+	return strings.Contains(s, "Fyne error") || strings.Contains(s, "Cause:") || strings.Contains(s, "fyne.io/")
+}
