@@ -23,8 +23,8 @@ const DefaultTimeout = 1500 * time.Millisecond
 type Options struct {
 	USB      usb.Bus  // nil: the real bus (libusb)
 	NoUSB    bool     // skip USB
-	Ports    []string // explicit serial ports, probed even if not enumerated
-	NoSerial bool     // skip serial ports (explicit Ports are still probed)
+	Ports    []string // serial ports to probe, listed or not; none: every listed port
+	NoSerial bool     // skip listing serial ports (explicit Ports are still probed)
 	// Enumerate lists serial ports; nil uses serial.Enumerate. Tests pass a
 	// function that returns only their ptys.
 	Enumerate func(explicit []string) ([]serial.Port, error)
@@ -188,12 +188,15 @@ func lookupNUTUser(o Options) (usb.Account, error) {
 }
 
 func listPorts(o Options) ([]serial.Port, error) {
-	if o.NoSerial {
+	explicit := func() []serial.Port {
 		var out []serial.Port
 		for _, p := range o.Ports {
 			out = append(out, serial.Port{Path: p, Explicit: true})
 		}
-		return out, nil
+		return out
+	}
+	if o.NoSerial {
+		return explicit(), nil
 	}
 	enum := o.Enumerate
 	if enum == nil {
@@ -201,14 +204,20 @@ func listPorts(o Options) ([]serial.Port, error) {
 	}
 	ports, err := enum(o.Ports)
 	if err != nil {
-		// Still probe what the user named.
-		var out []serial.Port
-		for _, p := range o.Ports {
-			out = append(out, serial.Port{Path: p, Explicit: true})
-		}
-		return out, err
+		return explicit(), err // still probe what the user named
 	}
-	return ports, nil
+	if len(o.Ports) == 0 {
+		return ports, nil
+	}
+	// Named ports only: the others may be a modem or a device a query
+	// would disturb. The enumerator's entries keep their USB details.
+	var named []serial.Port
+	for _, p := range ports {
+		if p.Explicit {
+			named = append(named, p)
+		}
+	}
+	return named, nil
 }
 
 func usbDevice(d usb.Device) Device {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -351,5 +352,45 @@ func TestUSBSerialAdapter(t *testing.T) {
 	}
 	if len(rep.Suggestions) == 0 || rep.Suggestions[0].Port != sim.Path || rep.Suggestions[0].Driver != "nutdrv_qx" {
 		t.Errorf("suggestions: %+v", rep.Suggestions)
+	}
+}
+
+// --port names the only serial ports probed: a listed port not named is
+// neither opened nor reported, and a named port keeps the enumerator's USB
+// details.
+func TestNamedPortsOnly(t *testing.T) {
+	apc, err := serialsim.Start(&serialsim.APCSmart{ModelName: "Smart-UPS 750"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer apc.Close()
+	other, err := serialsim.Start(&serialsim.APCSmart{ModelName: "Smart-UPS 1500"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	enum := func(explicit []string) ([]serial.Port, error) {
+		ports := []serial.Port{{Path: apc.Path, USB: true, VID: "0403"}, {Path: other.Path}}
+		for i := range ports {
+			ports[i].Explicit = slices.Contains(explicit, ports[i].Path)
+		}
+		return ports, nil
+	}
+	rep, err := Probe(context.Background(), Options{USB: usb.Static{}, Enumerate: enum, Ports: []string{apc.Path},
+		Timeout: 2 * time.Second, PasswdFile: "testdata/passwd", GroupFile: "testdata/group", USBNodeDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Devices) != 1 || rep.Devices[0].Path != apc.Path || rep.Devices[0].VendorID != "0403" || rep.Devices[0].Model != "Smart-UPS 750" {
+		t.Fatalf("want only %s, with its USB id and model: %+v", apc.Path, rep.Devices)
+	}
+	if n := len(other.Received()); n != 0 {
+		t.Errorf("the port not named received %d bytes", n)
+	}
+	// Without --port every listed port is probed.
+	rep, err = Probe(context.Background(), Options{USB: usb.Static{}, Enumerate: enum,
+		Timeout: 2 * time.Second, PasswdFile: "testdata/passwd", GroupFile: "testdata/group", USBNodeDir: t.TempDir()})
+	if err != nil || len(rep.Devices) != 2 {
+		t.Fatalf("no --port: %v, %+v", err, rep.Devices)
 	}
 }

@@ -35,7 +35,7 @@ type probeOutput struct {
 func runProbe(fs *flag.FlagSet, args []string, e *env) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON (its shape is documented in go doc github.com/nutmeg-ups/nutmeg/hw)")
 	var ports portList
-	fs.Var(&ports, "port", "also probe this serial port (repeatable), e.g. one the system does not list")
+	fs.Var(&ports, "port", "probe only this serial port (repeatable), listed by the system or not")
 	noSerial := fs.Bool("no-serial", false, "do not list or probe serial ports (ports named with --port are still probed)")
 	timeout := fs.Duration("timeout", hw.DefaultTimeout, "bound for each serial port's probe (ports are probed in parallel)")
 	verify := fs.Bool("verify", false, "start the best ready suggestion's driver once (-s probe) and report what it read")
