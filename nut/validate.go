@@ -260,9 +260,10 @@ func (c *checker) plainText(field, v string, asciiOnly bool) {
 	}
 }
 
-// text runs nut/conf's tokenizer (through CheckText) over a free-text field.
+// text runs NUT's tokenizer and the file's rules (CheckText) over a
+// free-text field.
 func (c *checker) text(field, v string, secret bool) {
-	if v == "" || CheckText == nil {
+	if v == "" {
 		return
 	}
 	if err := CheckText(field, v); err != nil {

@@ -6,17 +6,13 @@ import (
 	"testing"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
-	_ "github.com/nutmeg-ups/nutmeg/nut/conf" // sets nut.CheckText to NUT's tokenizer
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
 
-// With nut/conf linked in, Validate judges the free-text fields with the
+// Validate judges the free-text fields with the
 // real tokenizer, and each bad text becomes a FieldError naming its field.
 func TestValidateUsesNUTTokenizer(t *testing.T) {
 	nutlab.Require(t) // the settings use the real dummy-ups driver
-	if nut.CheckText == nil {
-		t.Fatal("nut/conf did not install nut.CheckText")
-	}
 	base := func() nut.Settings {
 		s := nut.Defaults()
 		s.Driver = "dummy-ups"

@@ -7,7 +7,7 @@ import (
 )
 
 // advancedPage holds the timers and the extra NUT lines, each checked as
-// it is typed (nut.Validate runs NUT's tokenizer through nut/conf).
+// it is typed (nut.Validate runs NUT's tokenizer, nut/nutquote).
 type advancedPage struct {
 	w *Wizard
 

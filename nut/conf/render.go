@@ -274,7 +274,7 @@ func (r renderer) upsConf() (string, error) {
 		if !optKeyRe.MatchString(k) {
 			return "", fmt.Errorf("driver_options: %q: names are letters, digits and . - _", k)
 		}
-		if own, ok := ownUPSKeys[strings.ToLower(k)]; ok {
+		if own, ok := nut.OwnUPSKey(k); ok {
 			return "", fmt.Errorf("driver_options: %s is set by the %s field", k, own)
 		}
 		v := s.DriverOptions[k]

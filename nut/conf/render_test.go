@@ -284,12 +284,6 @@ func TestCheckText(t *testing.T) {
 			t.Errorf("CheckText(%s, ...) error %q does not start with the field", c.field, err)
 		}
 	}
-	if nut.CheckText == nil {
-		t.Fatal("nut.CheckText hook not set by init")
-	}
-	if err := nut.CheckText(FieldOptions, "[x]"); err == nil {
-		t.Fatal("nut.CheckText is not conf.CheckText")
-	}
 }
 
 // TestRoundTrip: Render, write, ImportDir, Render again gives the same

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
-	_ "github.com/nutmeg-ups/nutmeg/nut/conf" // sets nut.CheckText: free texts are checked as NUT reads them
 )
 
 // Page is one step of the wizard.
