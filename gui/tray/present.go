@@ -70,7 +70,7 @@ func Present(s Snapshot, now time.Time) View {
 	figures := figuresLine(st.Status)
 	reachable := s.Linked && st.Connected && st.Status != nil
 
-	v.Icon = iconState(s)
+	v.Icon = icon.ForState(s.Linked, s.State)
 	if reachable {
 		v.Tooltip = phrase + " · " + figures
 	} else {
@@ -94,7 +94,7 @@ func Present(s Snapshot, now time.Time) View {
 	}
 
 	if cd := st.Countdown; cd != nil && s.Linked {
-		v.Countdown = CountdownText(cd.ShutdownAt.Sub(now))
+		v.Countdown = cd.Text(now)
 		v.Tooltip += " · " + strings.ToLower(v.Countdown[:1]) + v.Countdown[1:]
 		lowBattery := st.Status != nil && st.Status.Has("LB")
 		if s.Service && cd.CanPostpone && !lowBattery && cd.PostponeStep > 0 {
@@ -108,29 +108,6 @@ func Present(s Snapshot, now time.Time) View {
 		}
 	}
 	return v
-}
-
-// iconState maps the snapshot to the icon's colour and marks.
-func iconState(s Snapshot) icon.State {
-	st := s.State.Status
-	is := icon.State{Level: icon.Unreachable, Charge: -1}
-	if st != nil && st.Charge.OK {
-		is.Charge = st.Charge.V
-	}
-	if !s.Linked || !s.State.Connected || st == nil {
-		return is
-	}
-	switch {
-	case st.Has("LB"):
-		is.Level = icon.LowBattery
-	case st.Has("OB"):
-		is.Level = icon.OnBattery
-	default:
-		is.Level = icon.Normal
-	}
-	is.Online = st.Has("OL") && !st.Has("OB")
-	is.Charging = st.Has("CHRG") && !st.Has("OB")
-	return is
 }
 
 // statusPhrase says in a few words what state the power is in. NUT's flags
@@ -243,20 +220,6 @@ func durationText(d time.Duration) string {
 		return fmt.Sprintf("%d min", s/60)
 	}
 	return fmt.Sprintf("%d h %02d min", s/3600, s%3600/60)
-}
-
-// CountdownText is "Shutting down in 0:42" for the time left until the
-// shutdown. Partial seconds round up, so the label reaches 0:00 only when
-// the time is up.
-func CountdownText(left time.Duration) string {
-	if left <= 0 {
-		return "Shutting down now"
-	}
-	s := int((left + time.Second - 1) / time.Second)
-	if s >= 3600 {
-		return fmt.Sprintf("Shutting down in %d:%02d:%02d", s/3600, s%3600/60, s%60)
-	}
-	return fmt.Sprintf("Shutting down in %d:%02d", s/60, s%60)
 }
 
 // stepText is a postponement step: "5 min", "90 s", "1 h".

@@ -268,7 +268,7 @@ func (l *loop) apply(u update) {
 		l.countdown = cd.Started
 		e := api.Event{Time: cd.Started, Name: "COUNTDOWN", UPS: l.snap.State.UPS, Status: l.snap.State.Status}
 		title, body := notification(e)
-		l.queue(Note{Title: title, Body: body + "\n" + CountdownText(time.Until(cd.ShutdownAt)), Urgent: true, Group: "shutdown"})
+		l.queue(Note{Title: title, Body: body + "\n" + cd.Text(time.Now()), Urgent: true, Group: "shutdown"})
 	}
 	if l.snap.State.Countdown == nil {
 		l.snap.Confirming = false

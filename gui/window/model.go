@@ -125,24 +125,6 @@ func orUnknown(s string) string {
 	return s
 }
 
-// CountdownLine is "Shutting down in 0:42" while a countdown runs, "" when
-// none does.
-func CountdownLine(cd *api.Countdown, now time.Time) string {
-	if cd == nil {
-		return ""
-	}
-	left := cd.ShutdownAt.Sub(now)
-	if left <= 0 {
-		return "Shutting down now"
-	}
-	// Partial seconds round up, like the tray's menu, so both read the same.
-	s := int((left + time.Second - 1) / time.Second)
-	if s >= 3600 {
-		return fmt.Sprintf("Shutting down in %d:%02d:%02d", s/3600, s%3600/60, s%60)
-	}
-	return fmt.Sprintf("Shutting down in %d:%02d", s/60, s%60)
-}
-
 // EventRow is one line of the event list.
 type EventRow struct {
 	Time    string // "2026-11-25 14:03:07"

@@ -105,21 +105,6 @@ func TestHeadlineOf(t *testing.T) {
 	}
 }
 
-func TestCountdownLine(t *testing.T) {
-	for _, tc := range []struct {
-		left time.Duration
-		want string
-	}{{0, "Shutting down now"}, {-time.Second, "Shutting down now"}, {41*time.Second + time.Millisecond, "Shutting down in 0:42"},
-		{42 * time.Second, "Shutting down in 0:42"}, {5 * time.Minute, "Shutting down in 5:00"}, {2 * time.Hour, "Shutting down in 2:00:00"}} {
-		if got := CountdownLine(&api.Countdown{ShutdownAt: t0.Add(tc.left)}, t0); got != tc.want {
-			t.Errorf("%v: %q, want %q", tc.left, got, tc.want)
-		}
-	}
-	if got := CountdownLine(nil, t0); got != "" {
-		t.Errorf("no countdown: %q", got)
-	}
-}
-
 func TestEventRowsAndMerge(t *testing.T) {
 	a := api.Event{Time: t0, Name: "ONBATT", UPS: "ups", Message: "UPS ups is on battery"}
 	b := api.Event{Time: t0.Add(time.Second), Name: "COUNTDOWN", UPS: "ups"}

@@ -266,7 +266,7 @@ func (w *Window) showState() {
 	w.title.Importance = importance(h.Level)
 	w.title.Refresh()
 	w.detail.SetText(h.Detail)
-	w.glyph.Image = icon.Draw(IconState(w.linked, w.state), 64)
+	w.glyph.Image = icon.Draw(icon.ForState(w.linked, w.state), 64)
 	w.glyph.Refresh()
 	w.showCountdown()
 	w.showFigures(Figures(w.state.Status))
@@ -275,7 +275,7 @@ func (w *Window) showState() {
 
 func (w *Window) showCountdown() {
 	w.counting.Store(w.state.Countdown != nil)
-	w.countdown.SetText(CountdownLine(w.state.Countdown, w.cfg.Now()))
+	w.countdown.SetText(w.state.Countdown.Text(w.cfg.Now()))
 }
 
 func importance(level string) widget.Importance {
@@ -499,27 +499,4 @@ func (w *Window) onChange() {
 // goroutine), e.g. when "Change…" could not open the wizard.
 func (w *Window) ShowError(err error) {
 	dialog.ShowError(err, w.win)
-}
-
-// IconState is the tray's glyph for the state, drawn in the header.
-func IconState(linked bool, st api.State) icon.State {
-	s := st.Status
-	is := icon.State{Level: icon.Unreachable, Charge: -1}
-	if s != nil && s.Charge.OK {
-		is.Charge = s.Charge.V
-	}
-	if !linked || !st.Connected || s == nil {
-		return is
-	}
-	switch {
-	case s.Has("LB"):
-		is.Level = icon.LowBattery
-	case s.Has("OB"):
-		is.Level = icon.OnBattery
-	default:
-		is.Level = icon.Normal
-	}
-	is.Online = s.Has("OL") && !s.Has("OB")
-	is.Charging = s.Has("CHRG") && !s.Has("OB")
-	return is
 }
