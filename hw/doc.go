@@ -1,5 +1,5 @@
 // Package hw finds the UPS attached to this machine and suggests the NUT
-// driver that will drive it (design.md §8). Probe lists USB devices (package
+// driver that will drive it (docs/architecture.md, Probing). Probe lists USB devices (package
 // hw/usb, behind the usb.Bus interface), lists and probes serial ports
 // (hw/serial: read-only APC Smart and Megatec queries, in parallel, each
 // with a hard timeout), reads NUT's own knowledge (hw/driverdb: driver.list,

@@ -31,7 +31,7 @@ type Verification struct {
 // dumpLine is one "name: value" line of a driver's -d dump.
 var dumpLine = regexp.MustCompile(`^([a-z][a-z0-9_]*(\.[a-z0-9_]+)+): (.*)$`)
 
-// Verify starts the suggested driver once, in dump mode (design.md §6:
+// Verify starts the suggested driver once, in dump mode (docs/architecture.md, NUT facts:
 // `<driver> -s probe -x port=… -d 1`), with a private, empty config and
 // state directory, so that a running NUT setup is not touched: no ups.conf
 // is read, and the driver's socket lands in the temporary directory. A

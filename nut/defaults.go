@@ -2,7 +2,7 @@ package nut
 
 import "runtime"
 
-// Default values (design.md §4). They follow the NAS UPS service's screen,
+// Default values (docs/architecture.md, Settings). They follow the NAS UPS service's screen,
 // except its well-known password: Nutmeg generates every secret.
 const (
 	DefaultIdentifier     = "ups"

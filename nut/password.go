@@ -9,7 +9,7 @@ const PasswordLength = 24
 // PasswordChars is the alphabet of generated passwords: printable ASCII
 // without space, '#', '\' and '='. Those four break a login with NUT 2.8.0,
 // because upsmon sends the password unquoted and upsd tokenizes that line
-// (design.md §6). The double and single quotes are kept on purpose: against
+// (docs/architecture.md, NUT facts). The double and single quotes are kept on purpose: against
 // NUT 2.8.0's real upsd and upsmon (TestNUTAcceptsAllowedCharacters) every
 // character here logs in when the files escape '"' inside quoted values, and
 // dropping them would only weaken the password and hide renderer bugs.

@@ -1,5 +1,5 @@
 // Package nut holds Nutmeg's UPS settings: the fields of the NAS UPS service
-// screen (design.md §4), their defaults, validation and the settings file.
+// screen (docs/architecture.md, Settings), their defaults, validation and the settings file.
 package nut
 
 import "fmt"

@@ -204,7 +204,7 @@ func (c *checker) identifier(id string) {
 }
 
 // nutWord checks a user name or password that upsmon sends to upsd on an
-// unquoted line (design.md §6).
+// unquoted line (docs/architecture.md, NUT facts).
 func (c *checker) nutWord(field, what, v string, secret, required bool) {
 	report := func(rule string) {
 		if secret {

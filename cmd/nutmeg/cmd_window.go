@@ -110,7 +110,7 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 }
 
 // openWizard runs the setup wizard ("Change…") in the window's own Fyne
-// app, so that one process holds both windows (design.md §2: one windows
+// app, so that one process holds both windows (docs/architecture.md, Processes: one windows
 // process at a time) and the summary is read again when the wizard closes.
 type openWizard struct {
 	a               fyne.App

@@ -30,7 +30,7 @@ type env struct {
 	stdout, stderr io.Writer
 }
 
-// commands is the table of design.md §3; each command registers itself from
+// commands is the table of docs/architecture.md, Processes; each command registers itself from
 // its own file, cmd_<name>.go.
 var commands = map[string]*command{}
 

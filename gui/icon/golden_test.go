@@ -13,7 +13,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden PNGs in testdata/")
 
-// goldenStates are the tray's main looks (see design.md §1.4).
+// goldenStates are the tray's main looks (see docs/architecture.md, What the user sees).
 var goldenStates = []struct {
 	name string
 	s    State

@@ -8,7 +8,7 @@ import (
 )
 
 // TestTrayDoesNotImportFyne: the tray runs all day, so its binary must not
-// link Fyne's window driver or GL (design.md §2). go list -deps gives every
+// link Fyne's window driver or GL (docs/architecture.md, Processes). go list -deps gives every
 // package that the tray package and the nutmeg-tray binary build from.
 func TestTrayDoesNotImportFyne(t *testing.T) {
 	goBin, err := exec.LookPath("go")

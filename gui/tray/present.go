@@ -1,4 +1,4 @@
-// Package tray is Nutmeg's tray process (design.md §2): a presenter that
+// Package tray is Nutmeg's tray process (docs/architecture.md, Processes): a presenter that
 // turns what the service side reports into an icon, a title, a tooltip and a
 // menu; the fyne.io/systray adapter that shows them; the sources that follow
 // the service's socket or poll a remote upsd; and desktop notifications. It

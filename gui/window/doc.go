@@ -1,4 +1,4 @@
-// Package window is Nutmeg's status window (`nutmeg window`, design.md §1.5):
+// Package window is Nutmeg's status window (`nutmeg window`, docs/architecture.md, What the user sees):
 // the live figures, the status in words, a chart of charge and load over the
 // service's history, the event log, the UPS's instant commands behind a
 // confirmation, and the settings with "Change…" (the wizard).

@@ -8,7 +8,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 )
 
-// The local API (design.md §2): a Unix socket, SocketName in the state
+// The local API (docs/architecture.md, Processes): a Unix socket, SocketName in the state
 // directory, mode 0660, speaking JSON lines. On connect the service sends one
 // Message{Type:"state"}; after that a "state" message on every change of
 // status, connection or countdown (and once a second while a countdown runs),

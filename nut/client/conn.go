@@ -379,7 +379,7 @@ func (c *Conn) InstCmd(ups, cmd string) error {
 }
 
 // FSD sets the forced-shutdown flag on ups. It needs a login with upsmon
-// primary rights; once set, FSD stays until upsd restarts (design.md §6).
+// primary rights; once set, FSD stays until upsd restarts (docs/architecture.md, NUT facts).
 func (c *Conn) FSD(ups string) error {
 	if err := validWord("UPS name", ups); err != nil {
 		return err

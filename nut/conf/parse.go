@@ -1,7 +1,7 @@
 // Package conf renders NUT's configuration files from Nutmeg's settings,
 // reads existing NUT configs back into settings, checks the free-text fields
 // with the same tokenizer NUT uses, and installs files atomically with a
-// backup of the previous set (design.md §5).
+// backup of the previous set (docs/architecture.md, NUT files).
 package conf
 
 import (

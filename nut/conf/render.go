@@ -54,9 +54,10 @@ const (
 // the settings.
 type Options struct {
 	// NotifyCmd is the command line upsmon runs (through the shell, with the
-	// message as one more argument) for each event, e.g.
-	// "/usr/bin/nutmeg notify-hook". It must be an absolute path. Empty:
-	// events only go to syslog.
+	// message as one more argument) for each event, e.g. "/usr/bin/logger -t
+	// ups" (`nutmeg render --notify-cmd`; Nutmeg's own service needs none: it
+	// watches upsd itself). It must be an absolute path. Empty: events only
+	// go to syslog.
 	NotifyCmd string
 	// PowerDownFlag is the file upsmon creates before SHUTDOWNCMD when the
 	// settings ask to power the UPS off. Empty: StateDir/killpower when

@@ -1,5 +1,5 @@
-// Package nutlab runs a private, throw-away NUT instance for tests (design.md
-// §9): a temp dir with etc/ and state/, a free loopback port, the real
+// Package nutlab runs a private, throw-away NUT instance for tests (docs/architecture.md,
+// Testing): a temp dir with etc/ and state/, a free loopback port, the real
 // daemons from /lib/nut, and helpers to drive a dummy-ups UPS. It never
 // touches /etc/nut and never shuts anything down.
 package nutlab

@@ -10,7 +10,7 @@ import (
 )
 
 // EnvVar is the environment variable that may carry key for automation
-// (design §3): NUTMEG_MONITOR_PASSWORD, NUTMEG_SMTP_PASSWORD, and
+// (docs/architecture.md, Processes): NUTMEG_MONITOR_PASSWORD, NUTMEG_SMTP_PASSWORD, and
 // NUTMEG_REMOTE_MONITOR_PASSWORD. "" for an unknown key.
 func EnvVar(key string) string {
 	switch key {

@@ -374,7 +374,7 @@ func (f *Flow) CanNext() bool {
 	return len(f.Problems()[f.Page]) == 0
 }
 
-// CanApply is the rule of design.md §4: Apply only when every field is valid.
+// CanApply is the rule of docs/architecture.md, Settings: Apply only when every field is valid.
 func (f *Flow) CanApply() bool { return f.Source != SourceNone && len(f.Problems()) == 0 }
 
 // Next moves forward. On the quick path a confident choice jumps from Find
