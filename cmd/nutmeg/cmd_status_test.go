@@ -55,12 +55,12 @@ func TestStatusServer(t *testing.T) {
 		{"one UPS, text", []string{"status", "--server", one.Addr()}, 0, []string{
 			"ups@" + one.Addr() + ": On battery · 64% · load 23%\n",
 			"Status:           On battery, Discharging\n",
-			"Battery charge:   64%\n",
+			"Battery charge:   64 %\n",
 			"Input voltage:    0 V\n",
 		}, ""},
 		{"unknown UPS", []string{"status", "--server", one.Addr(), "--ups", "nosuch"}, 2, nil, `no UPS named "nosuch"`},
 		{"several UPSes", []string{"status", "--server", two.Addr()}, 2, nil, "several UPSes (ups, ups2)"},
-		{"several UPSes, one named", []string{"status", "--server", two.Addr(), "--ups", "ups2"}, 0, []string{"ups2@" + two.Addr() + ": On line power · 100%\n", "Runtime:          1 h 00 min\n"}, ""},
+		{"several UPSes, one named", []string{"status", "--server", two.Addr(), "--ups", "ups2"}, 0, []string{"ups2@" + two.Addr() + ": On line power · 100%\n", "Runtime left:     1 h 00 min\n"}, ""},
 		{"upsd down", []string{"status", "--server", down}, 1, nil, "connect to upsd"},
 	}
 	for _, tc := range tests {

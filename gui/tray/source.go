@@ -3,8 +3,6 @@ package tray
 import (
 	"context"
 	"errors"
-	"io/fs"
-	"sync"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/api"
@@ -30,66 +28,23 @@ type source interface {
 	service() bool
 }
 
-// serviceSource follows the service's pushes on its socket: no polling of
-// its own. When the service restarts, it dials again (250 ms, doubling to
-// 2 s) until the socket answers.
+// serviceSource follows the service's pushes on its socket (api.Follower):
+// no polling of its own, and it dials again by itself when the service
+// restarts.
 type serviceSource struct {
-	path string
-
-	mu  sync.Mutex
-	cur *api.Client
+	f api.Follower
 }
 
 func (s *serviceSource) service() bool { return true }
 
 func (s *serviceSource) run(ctx context.Context, out chan<- update) {
-	backoff := 250 * time.Millisecond
-	for ctx.Err() == nil {
-		c, err := api.Dial(ctx, s.path)
-		if err != nil {
-			send(ctx, out, update{linked: false, denied: errors.Is(err, fs.ErrPermission)})
-			if !sleepCtx(ctx, backoff) {
-				return
-			}
-			backoff = min(backoff*2, 2*time.Second)
-			continue
-		}
-		backoff = 250 * time.Millisecond
-		s.mu.Lock()
-		s.cur = c
-		s.mu.Unlock()
-		go func() {
-			select {
-			case <-ctx.Done():
-				c.Close()
-			case <-c.Done():
-			}
-		}()
-		for m := range c.Messages() {
-			switch {
-			case m.Type == "state" && m.State != nil:
-				send(ctx, out, update{linked: true, state: m.State})
-			case m.Type == "event" && m.Event != nil:
-				send(ctx, out, update{linked: true, event: m.Event})
-			}
-		}
-		s.mu.Lock()
-		s.cur = nil
-		s.mu.Unlock()
-		send(ctx, out, update{linked: false})
-	}
+	s.f.Run(ctx, func(u api.Update) {
+		send(ctx, out, update{linked: u.Linked, denied: u.Denied, state: u.State, event: u.Event})
+	})
 }
 
-var errNoService = errors.New("the Nutmeg service is not running")
-
 func (s *serviceSource) do(ctx context.Context, req api.Request) (api.Reply, error) {
-	s.mu.Lock()
-	c := s.cur
-	s.mu.Unlock()
-	if c == nil {
-		return api.Reply{}, errNoService
-	}
-	return c.Do(ctx, req)
+	return s.f.Do(ctx, req)
 }
 
 // remoteSource polls a NUT server directly (a secondary with no local
@@ -185,16 +140,5 @@ func send(ctx context.Context, out chan<- update, u update) {
 	select {
 	case out <- u:
 	case <-ctx.Done():
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
 	}
 }

@@ -65,7 +65,7 @@ func Run(ctx context.Context, cfg Config) error {
 	var src source
 	switch {
 	case cfg.Socket != "":
-		src = &serviceSource{path: cfg.Socket}
+		src = &serviceSource{f: api.Follower{Socket: cfg.Socket}}
 	case cfg.Server != "":
 		src = &remoteSource{addr: cfg.Server, ups: cfg.UPS, interval: cfg.PollInterval, logf: cfg.Logf}
 	default:

@@ -3,7 +3,6 @@ package window
 import (
 	"bufio"
 	"fmt"
-	"math"
 	"os"
 	"sort"
 	"strconv"
@@ -38,52 +37,13 @@ func Figures(st *client.Status) []Row {
 		st = &client.Status{}
 	}
 	var rows []Row
-	always := func(label string, v client.Value, unit string) {
-		rows = append(rows, Row{label, valueText(v, unit)})
-	}
-	optional := func(label string, v client.Value, unit string) {
-		if v.OK {
-			rows = append(rows, Row{label, valueText(v, unit)})
+	for _, f := range st.AllFigures() {
+		if f.Text == "" {
+			f.Text = Unknown
 		}
+		rows = append(rows, Row{f.Label, f.Text})
 	}
-	text := func(label, v string) {
-		if v != "" {
-			rows = append(rows, Row{label, v})
-		}
-	}
-	always("Battery charge", st.Charge, " %")
-	rt := Unknown
-	if st.Runtime.OK {
-		rt = notify.Duration(st.Runtime.V)
-	}
-	rows = append(rows, Row{"Runtime left", rt})
-	always("Load", st.Load, " %")
-	always("Input voltage", st.InputVoltage, " V")
-	always("Output voltage", st.OutputVoltage, " V")
-	always("Input frequency", st.InputFrequency, " Hz")
-	optional("Output frequency", st.OutputFrequency, " Hz")
-	optional("Battery voltage", st.BatteryVoltage, " V")
-	optional("Temperature", st.Temperature, " °C")
-	text("Maker", st.Maker)
-	text("Model", st.Model)
-	text("Serial number", st.Serial)
-	text("Firmware", st.Firmware)
-	text("Beeper", st.Beeper)
-	text("Last self-test", st.SelfTest)
-	text("Alarm", st.Alarm)
 	return rows
-}
-
-func valueText(v client.Value, unit string) string {
-	if !v.OK {
-		return Unknown
-	}
-	return number(v.V) + unit
-}
-
-// number writes v with at most one decimal: 64, 230.4.
-func number(v float64) string {
-	return strconv.FormatFloat(math.Round(v*10)/10, 'f', -1, 64)
 }
 
 // Headline is the state in a few words, and Detail says more: every status

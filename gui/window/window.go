@@ -46,20 +46,13 @@ type Config struct {
 }
 
 // ErrNoService is the answer to a request when no service is linked.
-var ErrNoService = errors.New("the Nutmeg service is not running")
+var ErrNoService = api.ErrNoService
 
 // MaxEvents is how many events the list keeps.
 const MaxEvents = 500
 
 // requestTimeout bounds every request to the service.
 const requestTimeout = 10 * time.Second
-
-// Update is one change from the service's socket.
-type Update struct {
-	Linked bool       // the socket answers
-	State  *api.State // a new state
-	Event  *api.Event // a new event
-}
 
 // Window is the status window: its widgets and what they show.
 type Window struct {
@@ -98,6 +91,13 @@ type Window struct {
 
 	// counting mirrors "a countdown runs" for Follow's ticker goroutine.
 	counting atomic.Bool
+
+	// What the header shows, so that a state message that changes nothing
+	// visible redraws nothing (the service sends one a second during a
+	// countdown; an idle window should not wake the GL driver).
+	shownHead  Headline
+	shownGlyph icon.State
+	chartShown bool // the chart shows w.history for w.rng
 }
 
 // New builds the window in app a (not shown yet).
@@ -117,7 +117,8 @@ func New(a fyne.App, cfg Config) *Window {
 	w := &Window{cfg: cfg, win: a.NewWindow("Nutmeg: UPS status"), rng: Ranges[0],
 		figureVals: map[string]*widget.Label{}, cmdButtons: map[string]*widget.Button{}}
 
-	w.glyph = canvas.NewImageFromImage(icon.Draw(icon.State{Level: icon.Unreachable, Charge: -1}, 64))
+	w.shownGlyph = icon.State{Level: icon.Unreachable, Charge: -1}
+	w.glyph = canvas.NewImageFromImage(icon.Draw(w.shownGlyph, 64))
 	w.glyph.FillMode = canvas.ImageFillContain
 	w.glyph.SetMinSize(fyne.NewSize(48, 48))
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -228,6 +229,9 @@ func (w *Window) loadHistory(rng Range) {
 			w.chartNote.SetText("The history could not be read: " + reason(r, err))
 			return
 		}
+		if w.chartShown && sameSamples(w.history, r.History) {
+			return // no new sample: the chart stays as drawn
+		}
 		w.history = r.History
 		w.showHistory()
 	})
@@ -261,13 +265,18 @@ func reason(r api.Reply, err error) string {
 
 // showState puts the state into the header, the figures and the commands.
 func (w *Window) showState() {
-	h := HeadlineOf(w.linked, w.state)
-	w.title.SetText(h.Title)
-	w.title.Importance = importance(h.Level)
-	w.title.Refresh()
-	w.detail.SetText(h.Detail)
-	w.glyph.Image = icon.Draw(icon.ForState(w.linked, w.state), 64)
-	w.glyph.Refresh()
+	if h := HeadlineOf(w.linked, w.state); h != w.shownHead {
+		w.shownHead = h
+		w.title.Text = h.Title
+		w.title.Importance = importance(h.Level)
+		w.title.Refresh()
+		w.detail.SetText(h.Detail)
+	}
+	if g := icon.ForState(w.linked, w.state); g != w.shownGlyph {
+		w.shownGlyph = g
+		w.glyph.Image = icon.Draw(g, 64)
+		w.glyph.Refresh()
+	}
 	w.showCountdown()
 	w.showFigures(Figures(w.state.Status))
 	w.showCommands()
@@ -275,7 +284,10 @@ func (w *Window) showState() {
 
 func (w *Window) showCountdown() {
 	w.counting.Store(w.state.Countdown != nil)
-	w.countdown.SetText(w.state.Countdown.Text(w.cfg.Now()))
+	// At most one redraw a second: the text changes once a second.
+	if t := w.state.Countdown.Text(w.cfg.Now()); t != w.countdown.Text {
+		w.countdown.SetText(t)
+	}
 }
 
 func importance(level string) widget.Importance {
@@ -310,7 +322,9 @@ func (w *Window) showFigures(rows []Row) {
 		return
 	}
 	for _, r := range rows {
-		w.figureVals[r.Label].SetText(r.Text)
+		if l := w.figureVals[r.Label]; l.Text != r.Text {
+			l.SetText(r.Text)
+		}
 	}
 }
 
@@ -443,7 +457,14 @@ func (w *Window) onRange(label string) {
 	}
 }
 
+// sameSamples reports whether a history reply brings no new sample: the
+// service appends one a minute and drops the oldest, so the ends say it.
+func sameSamples(a, b []api.Sample) bool {
+	return len(a) == len(b) && (len(a) == 0 || a[0].Time.Equal(b[0].Time) && a[len(a)-1].Time.Equal(b[len(b)-1].Time))
+}
+
 func (w *Window) showHistory() {
+	w.chartShown = true
 	p := PlotHistory(w.history, w.rng, w.cfg.Now())
 	w.chart.SetPlot(p, w.rng)
 	switch {

@@ -116,38 +116,67 @@ type Figure struct {
 	Text  string `json:"text"`
 }
 
+// figureList is the one list of figures, in order, with their labels, for
+// `nutmeg status` and the status window. Core figures keep their row in the
+// window even when the UPS does not report them; text is "" when unknown.
+var figureList = []struct {
+	label string
+	core  bool
+	text  func(Status) string
+}{
+	{"Battery charge", true, num(func(s Status) Value { return s.Charge }, " %")},
+	{"Runtime left", true, func(s Status) string {
+		if !s.Runtime.OK {
+			return ""
+		}
+		return FormatDuration(s.Runtime.V)
+	}},
+	{"Load", true, num(func(s Status) Value { return s.Load }, " %")},
+	{"Input voltage", true, num(func(s Status) Value { return s.InputVoltage }, " V")},
+	{"Output voltage", true, num(func(s Status) Value { return s.OutputVoltage }, " V")},
+	{"Input frequency", true, num(func(s Status) Value { return s.InputFrequency }, " Hz")},
+	{"Output frequency", false, num(func(s Status) Value { return s.OutputFrequency }, " Hz")},
+	{"Battery voltage", false, num(func(s Status) Value { return s.BatteryVoltage }, " V")},
+	{"Temperature", false, num(func(s Status) Value { return s.Temperature }, " °C")},
+	{"Maker", false, func(s Status) string { return s.Maker }},
+	{"Model", false, func(s Status) string { return s.Model }},
+	{"Serial number", false, func(s Status) string { return s.Serial }},
+	{"Firmware", false, func(s Status) string { return s.Firmware }},
+	{"Beeper", false, func(s Status) string { return s.Beeper }},
+	{"Last self-test", false, func(s Status) string { return s.SelfTest }},
+	{"Alarm", false, func(s Status) string { return s.Alarm }},
+}
+
+func num(v func(Status) Value, unit string) func(Status) string {
+	return func(s Status) string {
+		if x := v(s); x.OK {
+			return formatNum(x.V) + unit
+		}
+		return ""
+	}
+}
+
 // Figures lists what the UPS reports, in words, skipping what it does not
 // report (so the list never shows an unknown value as 0).
 func (s Status) Figures() []Figure {
 	var out []Figure
-	add := func(label string, v Value, unit string) {
-		if v.OK {
-			out = append(out, Figure{label, formatNum(v.V) + unit})
+	for _, f := range figureList {
+		if t := f.text(s); t != "" {
+			out = append(out, Figure{f.label, t})
 		}
 	}
-	addS := func(label, v string) {
-		if v != "" {
-			out = append(out, Figure{label, v})
+	return out
+}
+
+// AllFigures is Figures plus the core figures the UPS does not report, with
+// an empty Text: the status window keeps their rows and says "unknown".
+func (s Status) AllFigures() []Figure {
+	var out []Figure
+	for _, f := range figureList {
+		if t := f.text(s); t != "" || f.core {
+			out = append(out, Figure{f.label, t})
 		}
 	}
-	add("Battery charge", s.Charge, "%")
-	if s.Runtime.OK {
-		out = append(out, Figure{"Runtime", FormatDuration(s.Runtime.V)})
-	}
-	add("Load", s.Load, "%")
-	add("Input voltage", s.InputVoltage, " V")
-	add("Input frequency", s.InputFrequency, " Hz")
-	add("Output voltage", s.OutputVoltage, " V")
-	add("Output frequency", s.OutputFrequency, " Hz")
-	add("Battery voltage", s.BatteryVoltage, " V")
-	add("Temperature", s.Temperature, " °C")
-	addS("Maker", s.Maker)
-	addS("Model", s.Model)
-	addS("Serial", s.Serial)
-	addS("Firmware", s.Firmware)
-	addS("Beeper", s.Beeper)
-	addS("Self-test", s.SelfTest)
-	addS("Alarm", s.Alarm)
 	return out
 }
 

@@ -214,9 +214,14 @@ func TestSummaryLeavesOutUnknowns(t *testing.T) {
 func TestFiguresSkipUnknown(t *testing.T) {
 	s := NewStatus("ups", map[string]string{"ups.status": "OL", "battery.charge": "100", "input.voltage": "230"}, time.Time{})
 	got := s.Figures()
-	want := []Figure{{"Battery charge", "100%"}, {"Input voltage", "230 V"}}
+	want := []Figure{{"Battery charge", "100 %"}, {"Input voltage", "230 V"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Figures() = %v, want %v", got, want)
+	}
+	all := s.AllFigures()
+	wantAll := []Figure{{"Battery charge", "100 %"}, {"Runtime left", ""}, {"Load", ""}, {"Input voltage", "230 V"}, {"Output voltage", ""}, {"Input frequency", ""}}
+	if !reflect.DeepEqual(all, wantAll) {
+		t.Errorf("AllFigures() = %v, want %v", all, wantAll)
 	}
 }
 
