@@ -6,12 +6,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/hw"
 	"github.com/nutmeg-ups/nutmeg/hw/driverdb"
+	"github.com/nutmeg-ups/nutmeg/nut"
 )
 
 func init() {
@@ -169,18 +169,8 @@ func nonEmpty(ss ...string) []string {
 }
 
 func formatOptions(o map[string]string) string {
-	keys := make([]string, 0, len(o))
-	for k := range o {
-		keys = append(keys, k)
+	if len(o) == 0 {
+		return ""
 	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		if o[k] == "" {
-			fmt.Fprintf(&b, " %s", k)
-		} else {
-			fmt.Fprintf(&b, " %s=%s", k, o[k])
-		}
-	}
-	return b.String()
+	return " " + nut.FormatOptions(o, "=", " ")
 }

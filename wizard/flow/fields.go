@@ -1,9 +1,7 @@
 package flow
 
 import (
-	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -242,22 +240,7 @@ func SplitAddresses(v string) []string {
 
 // OptionsText writes driver options one "name = value" a line, sorted; a
 // flag (empty value) is its name alone.
-func OptionsText(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		if m[k] == "" {
-			fmt.Fprintf(&b, "%s\n", k)
-		} else {
-			fmt.Fprintf(&b, "%s = %s\n", k, m[k])
-		}
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
+func OptionsText(m map[string]string) string { return nut.FormatOptions(m, " = ", "\n") }
 
 // ParseOptions reads OptionsText back. bad is the first line that is not
 // "name = value" or a lone name. Values are taken as typed (nut.Validate
