@@ -81,6 +81,7 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 
 	a := app.NewWithID(nutmeg.App.ID)
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
+	a.Settings().SetTheme(wizard.Theme()) // WCAG AA text colours
 	cfg := window.Config{
 		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
 	}

@@ -61,6 +61,7 @@ func runWizard(fs *flag.FlagSet, args []string, e *env) error {
 	}
 	a := fyneapp.NewWithID(appID)
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
+	a.Settings().SetTheme(wizard.Theme()) // WCAG AA text colours
 	w := wizard.New(a, d, f)
 	w.OnClosed = func(applied bool) {
 		if applied {
