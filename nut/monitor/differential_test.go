@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 )
 
 // The differential proof: NUT 2.8.0's upsmon and this package's Monitor,
@@ -145,7 +147,7 @@ func runScenario(t testing.TB, sc scenario) outcome {
 	lab.StartUpsd()
 	lab.WaitReady("ups", 15*time.Second)
 	tReady := time.Now()
-	lab.StartUpsmon()
+	startUpsmon(t, lab)
 	tLock := time.Now()
 
 	var mu sync.Mutex
@@ -153,7 +155,7 @@ func runScenario(t testing.TB, sc scenario) outcome {
 	m, err := New(Config{Addr: lab.Addr(), UPS: "ups", User: monUser, Password: monPass,
 		ShutdownCmd: "date +%s.%N >> " + markerB,
 		DeadTime:    time.Duration(sc.deadTime) * time.Second, HostSync: time.Duration(sc.hostSync) * time.Second,
-		FinalDelay: time.Duration(sc.finalDelay) * time.Second,
+		FinalDelay: time.Duration(sc.finalDelay) * time.Second, Log: slog.New(slog.DiscardHandler),
 		OnEvent: func(e Event) {
 			mu.Lock()
 			nativeEvents = append(nativeEvents, e.Name)
@@ -238,6 +240,29 @@ func runScenario(t testing.TB, sc scenario) outcome {
 	b, _ := os.ReadFile(notifyLog)
 	out.upsmonEvents = strings.Fields(string(b))
 	return out
+}
+
+// startUpsmon starts upsmon, again if it refused because the pid file
+// still names a live upsmon: the child of the previous upsmon (this test's
+// or another package's, under the same lock) can outlive its parent's
+// stop by a moment.
+func startUpsmon(t testing.TB, lab *nutlab.Lab) {
+	t.Helper()
+	for try := 0; ; try++ {
+		p := lab.StartUpsmon()
+		time.Sleep(300 * time.Millisecond)
+		if !p.Exited() || !strings.Contains(p.Output(), "already running") {
+			return
+		}
+		if try == 60 {
+			pid, _ := pidfile.Read(pidfile.Upsmon)
+			stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			t.Fatalf("upsmon refuses to start: %s\npid file names %d: %s %q", p.Output(), pid, stat, cmdline)
+		}
+		lab.Stop("upsmon")
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func fileExists(p string) bool {
