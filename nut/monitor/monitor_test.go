@@ -214,6 +214,31 @@ func failCmd() string {
 	return "echo first line >&2; echo permission denied >&2; exit 3"
 }
 
+// tempDir is t.TempDir without failing the test when the directory cannot
+// be removed: under Wine 8, Go's os.RemoveAll fails on files ("unlinkat:
+// Invalid function") and t.TempDir turns that into a test failure.
+func tempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nutmeg-monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if os.RemoveAll(dir) == nil {
+			return
+		}
+		// One by one, deepest first: os.Remove works there.
+		var paths []string
+		_ = filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error { paths = append(paths, p); return nil })
+		for i := len(paths) - 1; i >= 0; i-- {
+			if err := os.Remove(paths[i]); err != nil {
+				t.Logf("leaving %s: %v", paths[i], err)
+			}
+		}
+	})
+	return dir
+}
+
 func lines(path string) int {
 	b, _ := os.ReadFile(path)
 	return strings.Count(string(b), "\n")
@@ -319,7 +344,7 @@ func TestLoginRefusedStillWatches(t *testing.T) {
 // returns nil.
 func TestFSDShutsDownAfterFinalDelay(t *testing.T) {
 	f := newFakeUpsd(t, "OB")
-	marker := filepath.Join(t.TempDir(), "marker")
+	marker := filepath.Join(tempDir(t), "marker")
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
 		Interval: 100 * time.Millisecond, FinalDelay: 500 * time.Millisecond})
 	waitFor(t, "logged in", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
@@ -355,7 +380,7 @@ func TestFSDShutsDownAfterFinalDelay(t *testing.T) {
 // even while the UPS is online.
 func TestForceShutdown(t *testing.T) {
 	f := newFakeUpsd(t, "OL")
-	marker := filepath.Join(t.TempDir(), "marker")
+	marker := filepath.Join(tempDir(t), "marker")
 	m, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
 		Interval: 100 * time.Millisecond, FinalDelay: 300 * time.Millisecond})
 	waitFor(t, "logged in", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
@@ -382,7 +407,7 @@ func TestForceShutdown(t *testing.T) {
 // it works, Run returns.
 func TestShutdownFailedIsRetried(t *testing.T) {
 	f := newFakeUpsd(t, "OB LB FSD")
-	dir := t.TempDir()
+	dir := tempDir(t)
 	marker := filepath.Join(dir, "marker")
 	gate := filepath.Join(dir, "gate")
 	// Fails until the gate file exists, then marks.
@@ -457,7 +482,7 @@ func TestFailedShutdownAbandonedWhenNoLongerCritical(t *testing.T) {
 // HOSTSYNC), as upsmon.
 func TestDeadWhileOnBattery(t *testing.T) {
 	f := newFakeUpsd(t, "OB")
-	marker := filepath.Join(t.TempDir(), "marker")
+	marker := filepath.Join(tempDir(t), "marker")
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
 		Interval: 100 * time.Millisecond, DeadTime: 2 * time.Second, HostSync: -1, FinalDelay: -1})
 	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(EvOnBatt); return ok })
