@@ -22,6 +22,11 @@ type tracker struct {
 
 	lastPoll, lastNonCrit, lastRBWarn, lastNCWarn time.Time
 	everPolled                                    bool
+
+	// resumed is when the machine was last seen waking from sleep (the
+	// wall clock jumped while this process was frozen). DEADTIME counts
+	// from it too: see resume.
+	resumed time.Time
 }
 
 func newTracker(cfg *Config) *tracker {
@@ -134,6 +139,15 @@ func (t *tracker) gone(now time.Time) []string {
 	return nil
 }
 
+// resume notes that the machine slept until now. upsmon does not know
+// about sleep: its time() arithmetic counts the hours asleep as hours
+// without contact, so a machine that slept while the UPS was on battery
+// would be shut down by the first failed poll after waking, before the
+// network is back (the "hibernate loop" users of other Windows clients
+// report). Here DEADTIME starts again at the wake-up: the UPS must stay
+// out of contact for DEADTIME while this machine is awake.
+func (t *tracker) resume(now time.Time) { t.resumed = now }
+
 // Reasons for a critical UPS.
 const (
 	ReasonFSD    = "FSD"              // the primary (or the UPS) set forced shutdown
@@ -147,7 +161,11 @@ const (
 func (t *tracker) critical(now time.Time) string {
 	dead := false
 	// "promote dead UPSes that were last known OB to OB+LB"
-	if secs(now, t.lastPoll) > wholeSeconds(t.cfg.DeadTime) && t.onBatt {
+	since := t.lastPoll
+	if t.resumed.After(since) {
+		since = t.resumed
+	}
+	if secs(now, since) > wholeSeconds(t.cfg.DeadTime) && t.onBatt {
 		t.lowBatt = true
 		dead = t.commState != 1
 	}

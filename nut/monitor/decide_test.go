@@ -142,3 +142,32 @@ func TestWholeSeconds(t *testing.T) {
 		t.Errorf("15.2 s (16 whole seconds) after the last poll: %q, want %q", got, ReasonDead)
 	}
 }
+
+// After a sleep, DEADTIME counts from the wake-up, not from the last poll
+// hours ago (upsmon would shut down at the first failed poll).
+func TestResumeRestartsDeadTime(t *testing.T) {
+	cfg := &Config{DeadTime: 15 * time.Second, HostSync: 15 * time.Second, NoCommWarn: time.Hour, RBWarn: time.Hour}
+	tr := newTracker(cfg)
+	base := time.Unix(1_700_000_000, 0)
+	tr.alive("OB", base)
+	woke := base.Add(time.Hour)
+	tr.resume(woke)
+	tr.gone(woke.Add(time.Second))
+	if got := tr.critical(woke.Add(time.Second)); got != "" {
+		t.Errorf("right after waking: %q, want not critical", got)
+	}
+	if got := tr.critical(woke.Add(15 * time.Second)); got != "" {
+		t.Errorf("15 s after waking: %q, want not critical", got)
+	}
+	if got := tr.critical(woke.Add(16 * time.Second)); got != ReasonDead {
+		t.Errorf("16 s after waking: %q, want %q", got, ReasonDead)
+	}
+	// Contact back after waking: the last status decides as usual.
+	tr = newTracker(cfg)
+	tr.alive("OB", base)
+	tr.resume(woke)
+	tr.alive("OL", woke.Add(time.Second))
+	if got := tr.critical(woke.Add(100 * time.Second)); got != "" {
+		t.Errorf("online after waking: %q", got)
+	}
+}

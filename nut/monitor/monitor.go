@@ -53,7 +53,10 @@
 // is a SHUTDOWN_FAILED event, and the command is tried again every
 // RetryShutdown while the UPS is still critical (a forced shutdown stays
 // critical). If the UPS stops being critical after a failed attempt, the
-// monitor logs in again and goes back to watching.
+// monitor logs in again and goes back to watching. And after the machine
+// slept (the wall clock jumped between two ticks), DEADTIME counts from the
+// wake-up: upsmon would count the hours asleep as hours without contact
+// and shut down at the first poll that fails before the network is back.
 //
 // Reconnecting: the dial and every round trip are bounded by Timeout
 // (2 s) and failed connections are retried with a backoff that starts at

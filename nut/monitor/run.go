@@ -57,6 +57,15 @@ func (m *Monitor) Run(ctx context.Context) error {
 		case res := <-results:
 			r.apply(res)
 		case <-tick.C:
+			// Ticks follow the monotonic clock, which stands still while the
+			// machine sleeps; the wall clock does not. A wall-clock gap far
+			// beyond the tick means this process was frozen: a sleep.
+			wall := time.Now().Round(0)
+			if gap := wall.Sub(r.lastTick); !r.lastTick.IsZero() && gap > m.cfg.Interval+resumeGap {
+				m.cfg.Log.Info("woke from sleep: DEADTIME starts again", "ups", m.cfg.UPS, "asleep", gap.Round(time.Second))
+				r.tr.resume(wall)
+			}
+			r.lastTick = wall
 		case <-m.force:
 			if !r.forced {
 				r.forced = true
@@ -124,7 +133,12 @@ type runner struct {
 	crit       string // the reason the shutdown is under way
 	lastReason string
 	attempts   int
+	lastTick   time.Time // wall clock of the last tick
 }
+
+// resumeGap is how much longer than a tick the wall clock must have moved
+// between two ticks to count as a sleep: far above any scheduling delay.
+const resumeGap = 5 * time.Second
 
 func (r *runner) sys() string { return r.cfg.UPS + "@" + r.cfg.Addr }
 
