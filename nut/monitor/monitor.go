@@ -69,6 +69,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
@@ -164,6 +165,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ShutdownCmd == "" {
 		return c, errors.New("monitor: ShutdownCmd is required")
 	}
+	if c.Password != "" && c.User == "" {
+		return c, errors.New("monitor: Password given without User")
+	}
+	for _, b := range []byte(c.User + c.Password) {
+		// client.Login refuses these at every attempt: say so once, here.
+		if b < ' ' || b >= 0x7f {
+			return c, errors.New("monitor: User or Password holds a control character or non-ASCII byte, which upsd cannot read")
+		}
+	}
 	c.Interval = orDefault(c.Interval, DefaultInterval)
 	c.DeadTime = orDefault(c.DeadTime, DefaultDeadTime)
 	c.HostSync = orDefault(c.HostSync, DefaultHostSync)
@@ -216,8 +226,9 @@ type State struct {
 // Monitor follows one UPS as a secondary. Make it with New, start it with
 // Run.
 type Monitor struct {
-	cfg   Config
-	force chan struct{}
+	cfg     Config
+	force   chan struct{}
+	running atomic.Bool
 
 	mu    sync.Mutex
 	state State

@@ -276,9 +276,15 @@ func TestNewChecksConfig(t *testing.T) {
 		{Config{Addr: "host:99999", UPS: "ups", ShutdownCmd: "x"}, "port"},
 		{Config{Addr: "host", ShutdownCmd: "x"}, "UPS"},
 		{Config{Addr: "host", UPS: "ups"}, "ShutdownCmd"},
+		{Config{Addr: "host", UPS: "ups", ShutdownCmd: "x", User: "mon", Password: "p\nFSD ups"}, "control character"},
+		{Config{Addr: "host", UPS: "ups", ShutdownCmd: "x", Password: "pw"}, "without User"},
 	} {
-		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("New(%+v) = %v, want an error naming %s", tc.cfg, err, tc.want)
+		_, err := New(tc.cfg)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%s) = %v, want an error naming %s", tc.want, err, tc.want)
+		}
+		if err != nil && tc.cfg.Password != "" && strings.Contains(err.Error(), tc.cfg.Password) {
+			t.Errorf("the error shows the password: %v", err)
 		}
 	}
 	m, err := New(Config{Addr: "host", UPS: "ups", ShutdownCmd: "x", FinalDelay: -1})

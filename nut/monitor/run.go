@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -22,8 +23,12 @@ const (
 // Run watches the UPS until ctx ends (it returns ctx's error) or the
 // shutdown command has run successfully (it returns nil: this machine is
 // going down, as upsmon exits then). It starts no goroutine that outlives
-// it.
+// it. A Monitor runs once at a time.
 func (m *Monitor) Run(ctx context.Context) error {
+	if !m.running.CompareAndSwap(false, true) {
+		return errors.New("monitor: already running")
+	}
+	defer m.running.Store(false)
 	ctx, cancel := context.WithCancel(ctx)
 	results := make(chan pollResult, 4)
 	cmds := make(chan sessionCmd, 4)
