@@ -302,7 +302,7 @@ func TestNewChecksConfig(t *testing.T) {
 func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 	f := newFakeUpsd(t, "OL")
 	m, rec, _ := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: "exit 0",
-		Interval: 100 * time.Millisecond})
+		Interval: 100 * time.Millisecond, NoCommWarn: 2 * time.Second})
 	waitFor(t, "logged in", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
 	waitFor(t, "state says logged in", 5*time.Second, func() bool { return m.State().LoggedIn })
 	time.Sleep(300 * time.Millisecond)
@@ -324,6 +324,10 @@ func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 		t.Errorf("reconnect took %v, want within the 2 s backoff bound (plus slack)", took)
 	}
 	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
+	// 3 s without contact, NOCOMMWARNTIME 2 s: one NOCOMM between.
+	if got := rec.names(); !slices.Equal(got, []string{EvCommBad, EvNoComm, EvCommOK}) {
+		t.Errorf("events %v, want COMMBAD NOCOMM COMMOK", got)
+	}
 	if slices.Contains(rec.names(), EvShutdown) {
 		t.Errorf("shut down while online: %v", rec.names())
 	}
