@@ -35,6 +35,7 @@ type fakeUpsd struct {
 	loginLog []time.Time
 	logouts  int
 	conns    map[net.Conn]bool
+	silent   bool // read commands, answer nothing: a peer gone quiet, as after sleep
 }
 
 func newFakeUpsd(t *testing.T, status string) *fakeUpsd {
@@ -113,6 +114,10 @@ func (f *fakeUpsd) serve(c net.Conn) {
 			continue
 		}
 		f.mu.Lock()
+		if f.silent {
+			f.mu.Unlock()
+			continue
+		}
 		var out string
 		switch w[0] {
 		case "USERNAME":
@@ -514,4 +519,33 @@ func TestDeadWhileOnBattery(t *testing.T) {
 	if got := rec.names(); !slices.Equal(got, []string{EvOnBatt, EvCommBad, EvShutdown}) {
 		t.Errorf("events %v", got)
 	}
+}
+
+// A session whose peer goes quiet (the machine slept, the NAS rebooted
+// behind a router) fails its next poll within Timeout, and the monitor
+// is logged in on a new session soon after the server answers again.
+func TestQuietPeerReconnects(t *testing.T) {
+	f := newFakeUpsd(t, "OL")
+	_, rec, _ := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: "exit 0",
+		Interval: 100 * time.Millisecond, Timeout: 500 * time.Millisecond})
+	waitFor(t, "logged in", 5*time.Second, func() bool { _, _, total := f.counts(); return total == 1 })
+	f.mu.Lock()
+	f.silent = true
+	f.mu.Unlock()
+	waitFor(t, "COMMBAD", 5*time.Second, func() bool { _, ok := rec.find(EvCommBad); return ok })
+	time.Sleep(2 * time.Second)
+	f.mu.Lock()
+	f.silent = false
+	f.mu.Unlock()
+	back := time.Now()
+	waitFor(t, "a new session logged in", 5*time.Second, func() bool {
+		n, _, total := f.counts()
+		return total >= 2 && n >= 1
+	})
+	took := time.Since(back)
+	t.Logf("logged in again %v after the server answered again", took.Round(time.Millisecond))
+	if took > 3*time.Second {
+		t.Errorf("took %v, want within Timeout + MaxBackoff", took)
+	}
+	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
 }
