@@ -220,7 +220,8 @@ type State struct {
 	// ShutdownAt is when the shutdown command runs (or ran): set once the
 	// UPS is critical.
 	ShutdownAt time.Time
-	Attempts   int // shutdown command runs so far
+	Attempts   int    // shutdown command runs so far
+	Failed     string // why the last attempt failed ("" when none did, or after the shutdown was abandoned)
 }
 
 // Monitor follows one UPS as a secondary. Make it with New, start it with

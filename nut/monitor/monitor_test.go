@@ -437,8 +437,8 @@ func TestShutdownFailedIsRetried(t *testing.T) {
 	if ev.Exit != 3 || ev.Stderr != "permission denied" || ev.Retry != 400*time.Millisecond || ev.Err == nil || ev.Reason != ReasonFSD {
 		t.Errorf("SHUTDOWN_FAILED %+v", ev)
 	}
-	if !strings.Contains(ev.Message, "permission denied") || !strings.Contains(ev.Message, "status 3") {
-		t.Errorf("message %q", ev.Message)
+	if want := "Shutdown failed: the shutdown command failed (exit status 3): permission denied. Trying again every 400ms while the UPS is critical."; ev.Message != want {
+		t.Errorf("message %q, want %q", ev.Message, want)
 	}
 	// The session is logged out after the first attempt, as upsmon's is.
 	waitFor(t, "LOGOUT", 5*time.Second, func() bool { n, out, _ := f.counts(); return n == 0 && out == 1 })
@@ -481,7 +481,7 @@ func TestFailedShutdownAbandonedWhenNoLongerCritical(t *testing.T) {
 	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
 	f.set("OL")
 	waitFor(t, "logged in again", 5*time.Second, func() bool { _, _, total := f.counts(); return total == 2 })
-	waitFor(t, "state not critical", 5*time.Second, func() bool { return m.State().Critical == "" })
+	waitFor(t, "state not critical", 5*time.Second, func() bool { st := m.State(); return st.Critical == "" && st.Failed == "" })
 	n := 0
 	for _, x := range rec.names() {
 		if x == EvShutdownFailed {

@@ -99,7 +99,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 				// No longer critical: watch again, logged in again.
 				m.cfg.Log.Warn("the UPS is no longer critical: shutdown abandoned after a failed attempt", "ups", m.cfg.UPS)
 				r.phase, r.crit = idle, ""
-				m.setState(func(s *State) { s.Critical, s.ShutdownAt = "", time.Time{} })
+				m.setState(func(s *State) { s.Critical, s.ShutdownAt, s.Failed = "", time.Time{}, "" })
 				cmds <- cmdLogin
 			}
 		}
@@ -256,12 +256,12 @@ func (r *runner) start(ctx context.Context) chan cmdResult {
 }
 
 func (r *runner) emitFailed(res cmdResult, retry time.Duration) {
-	msg := fmt.Sprintf("The shutdown command failed (%v)", res.err)
+	why := res.err.Error()
 	if res.stderr != "" {
-		msg += ": " + res.stderr
+		why += ": " + res.stderr
 	}
-	msg += fmt.Sprintf("; trying again in %s while the UPS is critical", retry)
+	r.m.setState(func(s *State) { s.Failed = why })
 	r.cfg.Log.Error("shutdown command failed", "ups", r.cfg.UPS, "exit", res.exit, "stderr", res.stderr, "err", res.err)
-	r.emit(Event{Name: EvShutdownFailed, Reason: r.crit, Message: msg, Exit: res.exit, Stderr: res.stderr,
-		Err: res.err, Retry: retry, Elapsed: res.elapsed})
+	r.emit(Event{Name: EvShutdownFailed, Reason: r.crit, Exit: res.exit, Stderr: res.stderr, Err: res.err, Retry: retry, Elapsed: res.elapsed,
+		Message: fmt.Sprintf("Shutdown failed: %s. Trying again every %s while the UPS is critical.", why, retry)})
 }
