@@ -167,7 +167,7 @@ func startLabServiceSup(t *testing.T, p Policy, nocomm time.Duration, dev map[st
 	lock := nutlab.LockUpsmon(t)
 	s := &labService{lab: lab, state: shortDir(t), marker: marker, done: make(chan struct{})}
 	s.sup = &Supervisor{Etc: lab.Etc, Run: lab.State, UPS: "ups", Driver: "dummy-ups", Addr: lab.Addr(),
-		Root: nutlab.IsRoot(), MinBackof: 500 * time.Millisecond, MaxBackof: 2 * time.Second}
+		Root: nutlab.IsRoot(), MinBackoff: 500 * time.Millisecond, MaxBackoff: 2 * time.Second}
 	if supTweak != nil {
 		supTweak(s.sup)
 	}
