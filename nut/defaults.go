@@ -1,6 +1,9 @@
 package nut
 
-import "runtime"
+import (
+	"os"
+	"runtime"
+)
 
 // Default values (design.md §4). They follow the NAS UPS service's screen,
 // except its well-known password: Nutmeg generates every secret.
@@ -75,6 +78,30 @@ func DefaultShutdownCmd() string {
 	default:
 		return "/sbin/shutdown -h +0"
 	}
+}
+
+// DefaultUserShutdownCmd is the power-off command in user mode on Linux,
+// where upsmon runs as the logged-in user: /sbin/shutdown needs root, while
+// logind's PowerOff (what `systemctl poweroff` calls for an ordinary user)
+// is allowed to an active local session. It can still be refused (another
+// user logged in): the service reports that and tries again. Without
+// systemd, or as root, it is the platform's default.
+func DefaultUserShutdownCmd() string {
+	if runtime.GOOS == "linux" && os.Geteuid() != 0 {
+		if _, err := os.Stat("/run/systemd/system"); err == nil {
+			return "systemctl poweroff"
+		}
+	}
+	return DefaultShutdownCmd()
+}
+
+// UserShutdownCmd is what user mode runs: shutdowncmd, or
+// DefaultUserShutdownCmd when it is empty.
+func (s Settings) UserShutdownCmd() string {
+	if s.ShutdownCmd != "" {
+		return s.ShutdownCmd
+	}
+	return DefaultUserShutdownCmd()
 }
 
 // EffectiveShutdownCmd is the command upsmon.conf's SHUTDOWNCMD gets:

@@ -108,20 +108,20 @@ func (c *crashLab) kill(t *testing.T) {
 }
 
 // waitState reads the client's messages until a state satisfies ok.
-func waitState(t *testing.T, cl *api.Client, timeout time.Duration, what string, ok func(api.State) bool) api.State {
+func (c *crashLab) waitState(t *testing.T, cl *api.Client, timeout time.Duration, what string, ok func(api.State) bool) api.State {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
 		select {
 		case m, open := <-cl.Messages():
 			if !open {
-				t.Fatalf("%s: the service closed the socket", what)
+				t.Fatalf("%s: the service closed the socket; log:\n%s", what, c.serviceLog())
 			}
 			if m.Type == "state" && ok(*m.State) {
 				return *m.State
 			}
 		case <-deadline:
-			t.Fatalf("no %s within %v", what, timeout)
+			t.Fatalf("no %s within %v; service log:\n%s", what, timeout, c.serviceLog())
 		}
 	}
 }
@@ -182,9 +182,9 @@ func TestServiceKilledMidOutageKeepsTheDeadline(t *testing.T) {
 		s.Shutdown, s.ShutdownTimer = nut.ShutdownBatt, 10
 	})
 	cl := c.start(t)
-	waitState(t, cl, 30*time.Second, "connected state", func(s api.State) bool { return s.Connected })
+	c.waitState(t, cl, 30*time.Second, "connected state", func(s api.State) bool { return s.Connected })
 	c.lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "80", "battery.runtime": "1800"})
-	st := waitState(t, cl, 10*time.Second, "countdown", func(s api.State) bool { return s.Countdown != nil })
+	st := c.waitState(t, cl, 10*time.Second, "countdown", func(s api.State) bool { return s.Countdown != nil })
 	deadline := st.Countdown.ShutdownAt
 	t.Logf("countdown started %s, shutdown at %s", st.Countdown.Started.Format("15:04:05.000"), deadline.Format("15:04:05.000"))
 	time.Sleep(time.Until(st.Countdown.Started.Add(4 * time.Second)))
@@ -192,7 +192,7 @@ func TestServiceKilledMidOutageKeepsTheDeadline(t *testing.T) {
 	c.kill(t)
 	restarted := time.Now()
 	cl2 := c.start(t)
-	st2 := waitState(t, cl2, 10*time.Second, "resumed countdown", func(s api.State) bool { return s.Countdown != nil })
+	st2 := c.waitState(t, cl2, 10*time.Second, "resumed countdown", func(s api.State) bool { return s.Countdown != nil })
 	if !st2.Countdown.ShutdownAt.Equal(deadline) {
 		t.Errorf("after the restart the tray shows shutdown at %s, before it showed %s", st2.Countdown.ShutdownAt, deadline)
 	}
@@ -225,14 +225,14 @@ func TestServiceKilledUpsmonKeepsWatching(t *testing.T) {
 	}
 	c := newCrashLab(t, func(s *nut.Settings) { s.Shutdown = nut.ShutdownLowBatt })
 	cl := c.start(t)
-	waitState(t, cl, 30*time.Second, "connected state", func(s api.State) bool { return s.Connected })
+	c.waitState(t, cl, 30*time.Second, "connected state", func(s api.State) bool { return s.Connected })
 	etc := service.EtcDir(c.state)
 	before := nutPids(t, etc)
 	if len(before) < 4 {
 		t.Fatalf("NUT processes %v, want driver, upsd and upsmon's two", before)
 	}
 	c.lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "50", "battery.runtime": "1800"})
-	waitState(t, cl, 10*time.Second, "on battery", func(s api.State) bool { return s.Status != nil && s.Status.Has("OB") })
+	c.waitState(t, cl, 10*time.Second, "on battery", func(s api.State) bool { return s.Status != nil && s.Status.Has("OB") })
 	c.kill(t)
 	time.Sleep(500 * time.Millisecond)
 	for _, p := range before {
@@ -241,7 +241,7 @@ func TestServiceKilledUpsmonKeepsWatching(t *testing.T) {
 		}
 	}
 	cl2 := c.start(t)
-	waitState(t, cl2, 20*time.Second, "connected state after the restart", func(s api.State) bool { return s.Connected })
+	c.waitState(t, cl2, 20*time.Second, "connected state after the restart", func(s api.State) bool { return s.Connected })
 	after := nutPids(t, etc)
 	for _, p := range before {
 		if !contains(after, p) {

@@ -62,14 +62,27 @@ func (s *Supervisor) Adopt(ctx context.Context) bool {
 	if driver != "" {
 		want = []string{"driver", "upsd", "upsmon"}
 	}
-	ok := err == nil && len(sp.Procs) == len(want) && sp.UpsmonChild != 0 && s.runsHere(sp.UpsmonChild)
+	why := ""
+	switch {
+	case err != nil:
+		why = "no record of a running set: " + err.Error()
+	case len(sp.Procs) != len(want) || !s.runsHere(sp.UpsmonChild):
+		why = "the recorded set is not complete"
+	}
 	for _, name := range want {
-		ok = ok && s.runsHere(sp.Procs[name])
+		if why == "" && !s.runsHere(sp.Procs[name]) {
+			why = name + " no longer runs"
+		}
 	}
-	if ok && driver != "" {
-		ok = pollOnce(ctx, ups, addr) == nil
+	if why == "" && driver != "" {
+		if err := pollOnce(ctx, ups, addr); err != nil {
+			why = "upsd does not serve the UPS: " + err.Error()
+		}
 	}
-	if !ok {
+	if why != "" {
+		if len(ours) > 0 {
+			s.log().Info("not adopting the NUT processes a previous service left", "why", why, "pids", ours)
+		}
 		// Leftovers (a set half dead, or started by a service that died
 		// before it recorded the set) would block the new set's port and
 		// upsmon's pid file.
@@ -81,13 +94,12 @@ func (s *Supervisor) Adopt(ctx context.Context) bool {
 		}
 		return false
 	}
-	s.mu.Lock()
-	s.procs = nil
+	procs := make([]*child, 0, len(want))
 	for _, name := range want {
-		c := s.adopted(name, sp.Procs[name])
-		s.procs = append(s.procs, c)
+		procs = append(procs, s.adopted(name, sp.Procs[name]))
 	}
-	s.upsmonChild = sp.UpsmonChild
+	s.mu.Lock()
+	s.procs, s.upsmonChild = procs, sp.UpsmonChild
 	s.mu.Unlock()
 	s.log().Info("adopted the NUT processes a previous service left running", "pids", s.Pids())
 	return true

@@ -268,7 +268,7 @@ func New(cfg Config) (*Service, error) {
 			svc.admin = newAdminPassword()
 		}
 	}
-	if _, err := WriteShutdownWrapper(ShutdownWrapper(cfg.StateDir), ShutdownResult(cfg.StateDir), s.EffectiveShutdownCmd()); err != nil {
+	if _, err := WriteShutdownWrapper(ShutdownWrapper(cfg.StateDir), ShutdownResult(cfg.StateDir), s.UserShutdownCmd()); err != nil {
 		return nil, err
 	}
 	files, err := Render(s, cfg.StateDir, cfg.Listen, svc.admin)
@@ -356,6 +356,9 @@ func (svc *Service) Run(ctx context.Context) error {
 	}
 	// A set that a previous service left running on these very files keeps
 	// running: upsmon never stops watching across a restart of the service.
+	if !svc.unchanged {
+		svc.log.Info("NUT's files changed: starting NUT afresh")
+	}
 	if !svc.unchanged || !svc.sup.Adopt(ctx) {
 		if err := svc.sup.Start(ctx); err != nil {
 			svc.w.Close()
@@ -415,7 +418,7 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 			svc.admin = newAdminPassword()
 		}
 	}
-	if _, err := WriteShutdownWrapper(ShutdownWrapper(svc.cfg.StateDir), ShutdownResult(svc.cfg.StateDir), s.EffectiveShutdownCmd()); err != nil {
+	if _, err := WriteShutdownWrapper(ShutdownWrapper(svc.cfg.StateDir), ShutdownResult(svc.cfg.StateDir), s.UserShutdownCmd()); err != nil {
 		return WatcherConfig{}, err
 	}
 	files, err := Render(s, svc.cfg.StateDir, svc.cfg.Listen, svc.admin)
@@ -440,7 +443,7 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 			return WatcherConfig{}, fmt.Errorf("%w; and restoring the previous files failed: %v", failed, rerr)
 		}
 		svc.admin = oldAdmin
-		if _, werr := WriteShutdownWrapper(ShutdownWrapper(svc.cfg.StateDir), ShutdownResult(svc.cfg.StateDir), old.EffectiveShutdownCmd()); werr != nil {
+		if _, werr := WriteShutdownWrapper(ShutdownWrapper(svc.cfg.StateDir), ShutdownResult(svc.cfg.StateDir), old.UserShutdownCmd()); werr != nil {
 			svc.log.Error("shutdown wrapper not restored", "err", werr)
 		}
 		svc.sup.Reconfigure(old.Identifier, driverOf(old), Addr(old))

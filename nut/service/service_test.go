@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // labSettings are settings for a dummy-ups UPS reading ups.dev from the
 // service's etc dir, on a free port, whose SHUTDOWNCMD writes marker.
-func labSettings(t *testing.T, marker string) nut.Settings {
+func labSettings(t testing.TB, marker string) nut.Settings {
 	s := nut.Defaults()
 	s.Identifier = "ups"
 	s.Driver = "dummy-ups"
@@ -38,9 +39,10 @@ type runningService struct {
 	marker string
 	cancel context.CancelFunc
 	done   chan error
+	stop   func() // stops the service and releases the upsmon lock; idempotent
 }
 
-func startService(t *testing.T, mutate func(*nut.Settings)) *runningService {
+func startService(t testing.TB, mutate func(*nut.Settings)) *runningService {
 	t.Helper()
 	nutlab.Require(t)
 	state := shortDir(t)
@@ -75,11 +77,12 @@ func startService(t *testing.T, mutate func(*nut.Settings)) *runningService {
 		}
 		r.done <- err
 	}()
-	t.Cleanup(func() {
+	r.stop = sync.OnceFunc(func() {
 		cancel()
 		<-r.done
 		lock.Close()
 	})
+	t.Cleanup(r.stop)
 	return r
 }
 
