@@ -214,7 +214,7 @@ type snapshot struct {
 	secrets map[string]*string // nil value: the key was absent
 }
 
-var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword}
+var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword, secret.ExtraUsers}
 
 func takeSnapshot(d Deps) snapshot {
 	var sn snapshot

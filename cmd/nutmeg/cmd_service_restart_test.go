@@ -46,7 +46,7 @@ func newCrashLab(t *testing.T, mutate func(*nut.Settings)) *crashLab {
 	c.marker = filepath.Join(c.state, "marker")
 	c.s = nut.Defaults()
 	c.s.Driver, c.s.Port, c.s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
-	c.s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + c.marker + "'"
+	c.s.ShutdownCmd = "/bin/sh -c 'env > " + c.marker + ".env; date +%s.%N >> " + c.marker + "'"
 	c.s.HostSync = 0
 	if mutate != nil {
 		mutate(&c.s)
@@ -256,6 +256,22 @@ func TestServiceKilledUpsmonKeepsWatching(t *testing.T) {
 		t.Errorf("shutdown %v after LB was written, want within FINALDELAY (0) + 2 s of upsd showing it", d)
 	}
 	t.Logf("LB written → marker: %.2f s", mark.Sub(lb).Seconds())
+
+	// The password variable the service got never reaches NUT's processes
+	// nor the shutdown command.
+	for _, p := range after {
+		env, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/environ")
+		if strings.Contains(string(env), "NUTMEG_MONITOR_PASSWORD") {
+			t.Errorf("NUT process %d has NUTMEG_MONITOR_PASSWORD in its environment", p)
+		}
+	}
+	env, err := os.ReadFile(c.marker + ".env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(env), "NUTMEG_MONITOR_PASSWORD") || strings.Contains(string(env), c.s.MonPwd) {
+		t.Error("the shutdown command's environment carries the monitor password")
+	}
 }
 
 func contains(l []int, v int) bool {

@@ -17,6 +17,10 @@ type Policy struct {
 	PostponeAllowed bool
 	PostponeStep    time.Duration
 	PostponeMax     int
+
+	// FlapWindow overrides FlapWindow (the demo plays a day in minutes);
+	// 0 means FlapWindow.
+	FlapWindow time.Duration
 }
 
 // PolicyFrom reads the countdown policy out of the settings.
@@ -95,7 +99,7 @@ func (c *Countdown) OnBattery(now time.Time) bool {
 	if c.p.Mode != nut.ShutdownBatt || c.running {
 		return false
 	}
-	if c.cancelled != nil && now.Sub(c.cancelledAt) < FlapWindow {
+	if c.cancelled != nil && now.Sub(c.cancelledAt) < orDefault(c.p.FlapWindow, FlapWindow) {
 		c.Restore(*c.cancelled)
 		return true
 	}

@@ -76,7 +76,10 @@ type Config struct {
 	Mail Mailer
 	Log  *slog.Logger
 
-	Poll       time.Duration // upsd poll interval; 0 means 1 s
+	Poll time.Duration // upsd poll interval; 0 means 1 s
+	// FlapWindow replaces the 30 s within which a power failure resumes the
+	// countdown that a return of power cancelled (the demo's scaled day).
+	FlapWindow time.Duration
 	RestartMin time.Duration // first wait before restarting NUT; 0 means 1 s
 	RestartMax time.Duration // 0 means 30 s
 }
@@ -320,6 +323,7 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 		Reload: svc.reload, SettingsPath: svc.cfg.SettingsPath,
 		RuntimeLow: time.Duration(s.RuntimeLow) * time.Second,
 	}
+	wc.Policy.FlapWindow = svc.cfg.FlapWindow
 	if svc.sup != nil {
 		wc.FSD, wc.Final = svc.sup.FSD, svc.sup.Final
 		wc.ShutdownResult = ShutdownResult(svc.cfg.StateDir)
@@ -405,7 +409,7 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 			return WatcherConfig{}, fmt.Errorf("secrets: %w", err)
 		}
 	} else {
-		s.MonPwd, s.RemotePwd, s.SMTP.Password = old.MonPwd, old.RemotePwd, old.SMTP.Password
+		s.MonPwd, s.RemotePwd, s.SMTP.Password, s.ExtraUsers = old.MonPwd, old.RemotePwd, old.SMTP.Password, old.ExtraUsers
 	}
 	if err := s.Validate(); err != nil {
 		return WatcherConfig{}, fmt.Errorf("settings: %w", err)

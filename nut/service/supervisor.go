@@ -102,12 +102,13 @@ func (s *Supervisor) env() []string {
 
 func (s *Supervisor) confEnv() string { return "NUT_CONFPATH=" + s.Etc }
 
-// CleanEnv is env without Nutmeg's secret variables (NUTMEG_*PASSWORD*).
+// CleanEnv is env without Nutmeg's secret variables (NUTMEG_*PASSWORD*,
+// NUTMEG_EXTRA_USERS).
 func CleanEnv(env []string) []string {
 	out := env[:0:0]
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "NUTMEG_") && strings.Contains(name, "PASSWORD") {
+		if strings.HasPrefix(name, "NUTMEG_") && (strings.Contains(name, "PASSWORD") || name == "NUTMEG_EXTRA_USERS") {
 			continue
 		}
 		out = append(out, kv)

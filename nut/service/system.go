@@ -91,6 +91,9 @@ func ApplySystem(ctx context.Context, s nut.Settings, o SystemOptions) (ApplyRes
 	if s.SMTP.Password != "" {
 		secrets[secret.SMTPPassword] = s.SMTP.Password
 	}
+	if s.ExtraUsers != "" {
+		secrets[secret.ExtraUsers] = s.ExtraUsers
+	}
 	if err := secret.WriteFile(filepath.Join(etc, "secrets"), secrets); err != nil {
 		kept.restore()
 		return ApplyResult{}, &StepError{Step: "save secrets", Err: err}
