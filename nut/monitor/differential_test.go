@@ -181,7 +181,7 @@ func runScenario(t testing.TB, sc scenario) outcome {
 
 	// Both logged in: NUMLOGINS counts upsmon's session and the Monitor's.
 	lab.WaitLogins("ups", 2, 20*time.Second)
-	t.Logf("%s: NUT ready in %v, upsmon lock waited %v, both logged in after %v, native started %v after upsmon", sc.name,
+	t.Logf("%s: NUT ready in %v, upsmon started (lock wait included) in %v, both logged in after %v, native started %v after upsmon", sc.name,
 		tReady.Sub(tStart).Round(time.Millisecond), tLock.Sub(tReady).Round(time.Millisecond), time.Since(tLock).Round(time.Millisecond), phase.Round(time.Millisecond))
 	// Both have seen the UPS online before anything happens.
 	time.Sleep(1500 * time.Millisecond)
