@@ -203,7 +203,8 @@ func ApplyRoot(s nut.Settings, root string) (string, conf.Files, error) {
 	if err := os.MkdirAll(filepath.Dir(wrapper), 0o755); err != nil {
 		return "", nil, &StepError{Step: "install", Err: err}
 	}
-	line, err := WriteShutdownWrapper(wrapper, SystemShutdownResult, s.EffectiveShutdownCmd())
+	// Under a test's root the record stays inside it too ("/" on a system).
+	line, err := WriteShutdownWrapper(wrapper, filepath.Join(root, SystemShutdownResult), s.EffectiveShutdownCmd())
 	if err != nil {
 		return "", nil, &StepError{Step: "install", Err: err}
 	}

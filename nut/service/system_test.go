@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
@@ -106,7 +108,7 @@ func TestApplySystem(t *testing.T) {
 	// SHUTDOWNCMD runs the wrapper in /etc/nutmeg, which runs the command
 	// and leaves its record where the system service looks.
 	mon, _ := os.ReadFile(filepath.Join(etcNut, "upsmon.conf"))
-	if !strings.Contains(string(mon), `SHUTDOWNCMD "'`+SystemShutdownWrapper+`'"`) {
+	if !strings.Contains(string(mon), `SHUTDOWNCMD "'`+filepath.Join(root, SystemShutdownWrapper)+`'"`) {
 		t.Errorf("upsmon.conf does not run the wrapper:\n%s", mon)
 	}
 	wrapper, err := os.ReadFile(filepath.Join(root, SystemShutdownWrapper))
@@ -223,5 +225,124 @@ func TestSystemSocketGroup(t *testing.T) {
 	}
 	if dst, _ := os.Stat(state); dst.Mode().Perm() != 0o711 {
 		t.Errorf("state dir mode %v, want 0711", dst.Mode().Perm())
+	}
+}
+
+// fakeSystemctlWithUpsmon is fakeSystemctl that also runs upsmon, as
+// Debian's nut-monitor.service would: for the system service's own tests,
+// which hold the machine's upsmon lock.
+const fakeSystemctlWithUpsmon = `#!/bin/bash
+root=%q
+echo "$*" >> "$root/systemctl.log"
+export NUT_CONFPATH="$root/etc/nut" NUT_STATEPATH="$root/run/nut"
+start_upsmon() {
+	if [ -f "$root/upsmon.pgid" ]; then kill -- -$(cat "$root/upsmon.pgid") 2>/dev/null; sleep 0.5; fi
+	setsid /lib/nut/upsmon -F >>"$root/nut.log" 2>&1 < /dev/null &
+	echo $! > "$root/upsmon.pgid"
+}
+case "$2" in
+nut.target)
+	if [ -f "$root/pids" ]; then kill $(cat "$root/pids") 2>/dev/null; sleep 0.3; fi
+	mkdir -p "$NUT_STATEPATH"
+	ups=$(sed -n 's/^\[\(.*\)\]$/\1/p' "$NUT_CONFPATH/ups.conf" | head -n1)
+	setsid /lib/nut/dummy-ups -a "$ups" -F -u root >>"$root/nut.log" 2>&1 < /dev/null &
+	echo $! > "$root/pids"
+	for i in $(seq 50); do ls "$NUT_STATEPATH"/dummy-ups-* >/dev/null 2>&1 && break; sleep 0.1; done
+	setsid /lib/nut/upsd -F -u root >>"$root/nut.log" 2>&1 < /dev/null &
+	echo $! >> "$root/pids"
+	start_upsmon;;
+nut-monitor.service) start_upsmon;;
+esac
+`
+
+// System mode, end to end with the stand-in for systemd: the system
+// service counts down, FSD reaches the platform's upsmon, a failing
+// shutdown command is reported (SHUTDOWN_FAILED, with its words) and tried
+// again by restarting nut-monitor.service.
+func TestSystemModeFailedShutdownRetried(t *testing.T) {
+	root, o := systemRoot(t)
+	script := filepath.Join(root, "systemctl")
+	if err := os.WriteFile(script, []byte(fmt.Sprintf(fakeSystemctlWithUpsmon, root)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock := nutlab.LockUpsmon(t)
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(filepath.Join(root, "upsmon.pgid")); err == nil {
+			var pgid int
+			fmt.Sscan(string(b), &pgid)
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+		lock.Close()
+	})
+	etcNut := filepath.Join(root, "etc", "nut")
+	os.MkdirAll(etcNut, 0o755)
+	os.WriteFile(filepath.Join(etcNut, "ups.dev"), []byte("ups.status: OL\nbattery.charge: 90\nbattery.runtime: 1800\n"), 0o644)
+	marker := filepath.Join(root, "marker")
+	s := nut.Defaults()
+	s.Driver, s.Port, s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
+	s.Shutdown, s.ShutdownTimer, s.HostSync = nut.ShutdownBatt, 3, 0
+	s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if _, err := ApplySystem(ctx, s, o); err != nil {
+		b, _ := os.ReadFile(filepath.Join(root, "nut.log"))
+		t.Fatalf("apply: %v\n%s", err, b)
+	}
+	// `upsmon -c fsd` reads the platform's config: here, the test's root.
+	t.Setenv("NUT_CONFPATH", etcNut)
+	t.Setenv("NUT_STATEPATH", filepath.Join(root, "run", "nut"))
+	state := filepath.Join(root, "var", "lib", "nutmeg")
+	os.MkdirAll(state, 0o755)
+	stored := s
+	stored.MonPwd = ""
+	svc, err := New(Config{Settings: stored, StateDir: state, System: true, Systemctl: o.Systemctl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(sctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	col := collect(t, filepath.Join(state, "nutmeg.sock"))
+	col.wait(t, 0, 30*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	// upsmon must be up before the outage (it logs in to upsd).
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		c, err := client.Dial(ctx, Addr(s), client.Options{Timeout: time.Second})
+		n := 0
+		if err == nil {
+			n, _ = c.NumLogins(s.Identifier)
+			c.Close()
+		}
+		if n >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(root, "nut.log"))
+			t.Fatalf("the platform's upsmon did not log in:\n%s", b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	os.WriteFile(filepath.Join(etcNut, "ups.dev"), []byte("ups.status: OB DISCHRG\nbattery.charge: 80\nbattery.runtime: 1800\n"), 0o644)
+	now := time.Now().Add(time.Second)
+	os.Chtimes(filepath.Join(etcNut, "ups.dev"), now, now)
+	first := waitMarker(t, marker, 20*time.Second)
+	ev, i := col.event(t, 0, EvShutdownFailed, 10*time.Second)
+	if !strings.Contains(ev.m.Event.Message, "exit status 3") || !strings.Contains(ev.m.Event.Message, "poweroff: refused by policy") {
+		t.Errorf("SHUTDOWN_FAILED says %q", ev.m.Event.Message)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for len(markers(t, marker)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	tries := markers(t, marker)
+	if len(tries) < 2 {
+		calls, _ := os.ReadFile(filepath.Join(root, "systemctl.log"))
+		t.Fatalf("no second try within 45 s; systemctl calls:\n%s\nevents %v", calls, col.eventNames())
+	}
+	t.Logf("system mode: second try %.1f s after the first", tries[1].Sub(first).Seconds())
+	col.event(t, i+1, EvShutdownFailed, 10*time.Second)
+	if calls, _ := os.ReadFile(filepath.Join(root, "systemctl.log")); !strings.Contains(string(calls), "restart nut-monitor.service") {
+		t.Errorf("the retry did not restart nut-monitor.service:\n%s", calls)
 	}
 }
