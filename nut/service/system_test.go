@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -255,11 +256,17 @@ nut-monitor.service) start_upsmon;;
 esac
 `
 
-// System mode, end to end with the stand-in for systemd: the system
-// service counts down, FSD reaches the platform's upsmon, a failing
-// shutdown command is reported (SHUTDOWN_FAILED, with its words) and tried
-// again by restarting nut-monitor.service.
-func TestSystemModeFailedShutdownRetried(t *testing.T) {
+// systemService applies s in system mode under a test root whose systemd
+// stand-in also runs upsmon, then runs the system service on it; the
+// returned start function starts a (new) service on the same state.
+type systemLab struct {
+	root, state, etcNut string
+	s                   nut.Settings
+	o                   SystemOptions
+}
+
+func newSystemLab(t *testing.T, mutate func(*nut.Settings)) *systemLab {
+	t.Helper()
 	root, o := systemRoot(t)
 	script := filepath.Join(root, "systemctl")
 	if err := os.WriteFile(script, []byte(fmt.Sprintf(fakeSystemctlWithUpsmon, root)), 0o755); err != nil {
@@ -274,43 +281,29 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 		}
 		lock.Close()
 	})
-	etcNut := filepath.Join(root, "etc", "nut")
-	os.MkdirAll(etcNut, 0o755)
-	os.WriteFile(filepath.Join(etcNut, "ups.dev"), []byte("ups.status: OL\nbattery.charge: 90\nbattery.runtime: 1800\n"), 0o644)
-	marker := filepath.Join(root, "marker")
-	s := nut.Defaults()
-	s.Driver, s.Port, s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
-	s.Shutdown, s.ShutdownTimer, s.HostSync = nut.ShutdownBatt, 3, 0
-	s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	l := &systemLab{root: root, o: o, etcNut: filepath.Join(root, "etc", "nut"), state: filepath.Join(root, "var", "lib", "nutmeg")}
+	os.MkdirAll(l.etcNut, 0o755)
+	os.MkdirAll(l.state, 0o755)
+	l.writeDev(t, "OL")
+	l.s = nut.Defaults()
+	l.s.Driver, l.s.Port, l.s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
+	l.s.Shutdown, l.s.HostSync = nut.ShutdownBatt, 0
+	mutate(&l.s)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if _, err := ApplySystem(ctx, s, o); err != nil {
+	if _, err := ApplySystem(ctx, l.s, o); err != nil {
 		b, _ := os.ReadFile(filepath.Join(root, "nut.log"))
 		t.Fatalf("apply: %v\n%s", err, b)
 	}
 	// `upsmon -c fsd` reads the platform's config: here, the test's root.
-	t.Setenv("NUT_CONFPATH", etcNut)
+	t.Setenv("NUT_CONFPATH", l.etcNut)
 	t.Setenv("NUT_STATEPATH", filepath.Join(root, "run", "nut"))
-	state := filepath.Join(root, "var", "lib", "nutmeg")
-	os.MkdirAll(state, 0o755)
-	stored := s
-	stored.MonPwd = ""
-	svc, err := New(Config{Settings: stored, StateDir: state, System: true, Systemctl: o.Systemctl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(sctx) }()
-	t.Cleanup(func() { stop(); <-done })
-	col := collect(t, filepath.Join(state, "nutmeg.sock"))
-	col.wait(t, 0, 30*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
 	// upsmon must be up before the outage (it logs in to upsd).
 	for deadline := time.Now().Add(20 * time.Second); ; {
-		c, err := client.Dial(ctx, Addr(s), client.Options{Timeout: time.Second})
+		c, err := client.Dial(ctx, Addr(l.s), client.Options{Timeout: time.Second})
 		n := 0
 		if err == nil {
-			n, _ = c.NumLogins(s.Identifier)
+			n, _ = c.NumLogins(l.s.Identifier)
 			c.Close()
 		}
 		if n >= 1 {
@@ -322,10 +315,85 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	return l
+}
 
-	os.WriteFile(filepath.Join(etcNut, "ups.dev"), []byte("ups.status: OB DISCHRG\nbattery.charge: 80\nbattery.runtime: 1800\n"), 0o644)
+// writeDev sets the simulated UPS's status (mtime a second ahead, so
+// dummy-ups sees every change).
+func (l *systemLab) writeDev(t *testing.T, status string) {
+	t.Helper()
+	p := filepath.Join(l.etcNut, "ups.dev")
+	if err := os.WriteFile(p, []byte("ups.status: "+status+"\nbattery.charge: 80\nbattery.runtime: 1800\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now().Add(time.Second)
-	os.Chtimes(filepath.Join(etcNut, "ups.dev"), now, now)
+	os.Chtimes(p, now, now)
+}
+
+// start runs a system service on the lab and follows its socket; stop
+// ends it (as a unit restart would).
+func (l *systemLab) start(t *testing.T) (col *collector, stop func()) {
+	t.Helper()
+	stored := l.s
+	stored.MonPwd = ""
+	svc, err := New(Config{Settings: stored, StateDir: l.state, System: true, Systemctl: l.o.Systemctl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	col = collect(t, filepath.Join(l.state, "nutmeg.sock"))
+	col.wait(t, 0, 30*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	return col, stop
+}
+
+// System mode: a restart of nutmeg.service in the middle of an outage
+// resumes the countdown with the deadline shown before.
+func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
+	var marker string
+	l := newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 8
+		marker = "/tmp/" + filepath.Base(t.TempDir()) + ".marker"
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "'"
+	})
+	t.Cleanup(func() { os.Remove(marker) })
+	col, stop := l.start(t)
+	l.writeDev(t, "OB DISCHRG")
+	st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	shown := st.m.State.Countdown.ShutdownAt
+	time.Sleep(time.Until(st.m.State.Countdown.Started.Add(3 * time.Second)))
+	stop()
+	col2, _ := l.start(t)
+	st2, _ := col2.wait(t, 0, 10*time.Second, "resumed countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	if !st2.m.State.Countdown.ShutdownAt.Equal(shown) {
+		t.Errorf("after the restart the countdown ends at %s, before %s", st2.m.State.Countdown.ShutdownAt, shown)
+	}
+	mark := waitMarker(t, marker, 20*time.Second)
+	if d := mark.Sub(shown); d < -1500*time.Millisecond || d > 1500*time.Millisecond {
+		t.Errorf("marker %v from the deadline shown before the restart, want within 1.5 s", d)
+	}
+	if n := strings.Count(strings.Join(col2.eventNames(), " "), EvOnBatt); n != 0 {
+		t.Errorf("the restarted service announced ONBATT again (%d)", n)
+	}
+}
+
+// System mode, end to end with the stand-in for systemd: the system
+// service counts down, FSD reaches the platform's upsmon, a failing
+// shutdown command is reported (SHUTDOWN_FAILED, with its words) and tried
+// again by restarting nut-monitor.service.
+func TestSystemModeFailedShutdownRetried(t *testing.T) {
+	var marker string
+	l := newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 3
+		marker = "/tmp/" + filepath.Base(t.TempDir()) + ".marker"
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
+	})
+	t.Cleanup(func() { os.Remove(marker) })
+	col, _ := l.start(t)
+	l.writeDev(t, "OB DISCHRG")
 	first := waitMarker(t, marker, 20*time.Second)
 	ev, i := col.event(t, 0, EvShutdownFailed, 10*time.Second)
 	if !strings.Contains(ev.m.Event.Message, "exit status 3") || !strings.Contains(ev.m.Event.Message, "poweroff: refused by policy") {
@@ -337,12 +405,12 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 	}
 	tries := markers(t, marker)
 	if len(tries) < 2 {
-		calls, _ := os.ReadFile(filepath.Join(root, "systemctl.log"))
+		calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log"))
 		t.Fatalf("no second try within 45 s; systemctl calls:\n%s\nevents %v", calls, col.eventNames())
 	}
 	t.Logf("system mode: second try %.1f s after the first", tries[1].Sub(first).Seconds())
 	col.event(t, i+1, EvShutdownFailed, 10*time.Second)
-	if calls, _ := os.ReadFile(filepath.Join(root, "systemctl.log")); !strings.Contains(string(calls), "restart nut-monitor.service") {
+	if calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log")); !strings.Contains(string(calls), "restart nut-monitor.service") {
 		t.Errorf("the retry did not restart nut-monitor.service:\n%s", calls)
 	}
 }
