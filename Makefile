@@ -42,6 +42,6 @@ bench:
 clean:
 	rm -rf bin
 
-# A .deb of the current tree (needs dpkg-deb).
+# A .deb of the current tree, built with nfpm (a Go tool of the module).
 deb: build
-	packaging/deb/build.sh $(BIN) bin
+	packaging/deb/build.sh bin bin

@@ -13,6 +13,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/nut/service"
+	"github.com/nutmeg-ups/nutmeg/packaging"
 )
 
 func init() {
@@ -98,9 +99,9 @@ func applySystem(e *env, s nut.Settings, path string, force bool, ro secret.Reso
 	if os.Geteuid() != 0 {
 		abs, _ := filepath.Abs(path)
 		return fmt.Errorf("--system writes /etc/nut and restarts nut-driver@%s, nut-server and nut-monitor: it needs root.\n"+
-			"Run it as: pkexec nutmeg apply --system --settings %s\n"+
-			"(the monitor password comes from NUTMEG_MONITOR_PASSWORD or --password-stdin under pkexec; there is no keyring as root)",
-			s.Identifier, abs)
+			"Run it as: pkexec %s --settings %s --password-stdin\n"+
+			"(pkexec clears the environment and there is no keyring as root: give the monitor password on stdin)",
+			s.Identifier, packaging.ApplySystemHelper, abs)
 	}
 	if s.EmailNotify && s.SMTP.Username != "" {
 		var err error
