@@ -116,6 +116,6 @@ func applySystem(e *env, s nut.Settings, path string, force bool, ro secret.Reso
 		return err
 	}
 	fmt.Fprintf(e.stdout, "applied: %s written, NUT's units restarted, ups.status: %s\n", res.Dir, res.Status)
-	fmt.Fprintln(e.stdout, "the watcher runs as a unit too: systemctl enable --now nutmeg.service")
+	fmt.Fprintf(e.stdout, "the watcher %s is enabled and running: it comes back at boot, with nobody logged in\n", service.WatcherUnit)
 	return nil
 }
