@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/conf"
 )
 
 // needTool skips outside CI when a checking tool is missing; under CI it
@@ -235,6 +237,29 @@ func TestDebPackageBuilds(t *testing.T) {
 		}
 	}
 	t.Logf("lintian:\n%s", lout)
+}
+
+// The maintainer scripts are valid sh, and postrm's purge restores exactly
+// the files Nutmeg manages in /etc/nut.
+func TestMaintainerScripts(t *testing.T) {
+	for _, name := range []string{"postinst", "prerm", "postrm"} {
+		if out, err := exec.Command("sh", "-n", "deb/"+name).CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", name, err, out)
+		}
+	}
+	postrm, err := os.ReadFile("deb/postrm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `managed="` + strings.Join(conf.ManagedNames, " ") + `"`
+	if !bytes.Contains(postrm, []byte(want)) {
+		t.Errorf("postrm does not restore conf.ManagedNames: want the line %s", want)
+	}
+	for _, s := range []string{conf.OriginalDir, conf.PreviousDir, conf.Marker} {
+		if !bytes.Contains(postrm, []byte(s)) {
+			t.Errorf("postrm does not mention %q", s)
+		}
+	}
 }
 
 // neededLibs lists the shared libraries a binary links (ELF DT_NEEDED).

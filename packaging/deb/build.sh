@@ -24,6 +24,7 @@ for b in nutmeg nutmeg-tray; do
 done
 go run ./assets/genicon -hicolor "$stage/hicolor"
 gzip -9n <packaging/man/nutmeg.1 >"$stage/nutmeg.1.gz"
+echo '.so man1/nutmeg.1' | gzip -9n >"$stage/nutmeg-tray.1.gz" # the tray is described there
 {
 	echo "nutmeg ($version) unstable; urgency=medium"
 	echo
