@@ -78,6 +78,12 @@ func Start(d Deps) (*flow.Flow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the saved settings: %w", err)
 	}
+	// The extra users live with the secrets; the Access page shows them.
+	if d.Store != nil {
+		if err := secret.LoadExtraUsers(d.Store, &s); err != nil {
+			return nil, fmt.Errorf("read the saved extra users: %w", err)
+		}
+	}
 	has := func(key string) bool {
 		if d.Store == nil {
 			return false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nutmeg-ups/nutmeg/nut/atomicfile"
 	"os"
 	"strings"
 	"time"
@@ -213,7 +214,7 @@ type snapshot struct {
 	secrets map[string]*string // nil value: the key was absent
 }
 
-var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword}
+var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword, secret.ExtraUsers}
 
 func takeSnapshot(d Deps) snapshot {
 	var sn snapshot
@@ -239,7 +240,7 @@ func (sn snapshot) restore(d Deps) error {
 	var errs []error
 	if d.SettingsPath != "" {
 		if sn.hasFile {
-			errs = append(errs, os.WriteFile(d.SettingsPath, sn.file, 0o600))
+			errs = append(errs, atomicfile.Write(d.SettingsPath, sn.file, 0o600))
 		} else if err := os.Remove(d.SettingsPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -25,8 +25,8 @@ type texts struct {
 	ThisComputer, NoApplier                                                                     string
 
 	// Shutdown
-	ShutdownIntro, ShutdownWhen, WhenBatt, WhenLowBatt, Timer, Command, CommandHint, PowerDown string
-	PostponeAllowed, PostponeStep, PostponeMax                                                 string
+	ShutdownIntro, ShutdownWhen, WhenBatt, WhenLowBatt, Timer, RuntimeLow, RuntimeLowHint, Command, CommandHint, PowerDown string
+	PostponeAllowed, PostponeStep, PostponeMax                                                                             string
 
 	// Notify
 	EmailNotify, ToEmail, ToEmailHint, Subject, SubjectHint, EmailEvents, SMTPHost, SMTPPort, SMTPTLS string
@@ -116,6 +116,8 @@ var english = texts{
 	WhenBatt:        "the UPS goes on battery (after a timer)",
 	WhenLowBatt:     "the UPS reaches low battery",
 	Timer:           "Seconds on battery",
+	RuntimeLow:      "Also shut down when the battery has less than (seconds) left",
+	RuntimeLowHint:  "120; 0 = off; a UPS that does not report it never triggers this",
 	Command:         "Shutdown command",
 	CommandHint:     "empty: %s",
 	PowerDown:       "Power the UPS off after this computer has shut down",

@@ -47,6 +47,17 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 		return err
 	}
 	ro.Stdin = nil // one secret from stdin at most
+	extraErr := secret.LoadExtraUsers(ro.Store, &s)
+	if extraErr != nil && !*system {
+		return fmt.Errorf("%w (NUTMEG_EXTRA_USERS can give them)", extraErr)
+	}
+	if extraErr != nil {
+		// As root under pkexec there is no keyring: keep the extra users
+		// that the system setup already has.
+		if old, err := secret.ReadFile(filepath.Join("/etc/nutmeg", "secrets")); err == nil {
+			s.ExtraUsers = old[secret.ExtraUsers]
+		}
+	}
 	if s.RMonitor {
 		if s.RemotePwd, err = secret.Resolve(secret.RemotePassword, ro); err != nil {
 			return err

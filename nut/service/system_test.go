@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -100,6 +103,18 @@ func TestApplySystem(t *testing.T) {
 		t.Fatalf("secrets file: %v (keys %d)", err, len(secrets))
 	}
 	good, _ := os.ReadFile(filepath.Join(etcNut, "ups.conf"))
+	// SHUTDOWNCMD runs the wrapper in /etc/nutmeg, which runs the command
+	// and leaves its record where the system service looks.
+	mon, _ := os.ReadFile(filepath.Join(etcNut, "upsmon.conf"))
+	if !strings.Contains(string(mon), `SHUTDOWNCMD "'`+SystemShutdownWrapper+`'"`) {
+		t.Errorf("upsmon.conf does not run the wrapper:\n%s", mon)
+	}
+	wrapper, err := os.ReadFile(filepath.Join(root, SystemShutdownWrapper))
+	if err != nil || !strings.Contains(string(wrapper), s.EffectiveShutdownCmd()) || !strings.Contains(string(wrapper), SystemShutdownResult) {
+		t.Errorf("wrapper %v:\n%s", err, wrapper)
+	}
+	goodSettings, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "settings.json"))
+	goodSecrets, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "secrets"))
 
 	// A driver that cannot start: the step is named, the files come back
 	// and NUT is restarted on them.
@@ -113,6 +128,17 @@ func TestApplySystem(t *testing.T) {
 	now, _ := os.ReadFile(filepath.Join(etcNut, "ups.conf"))
 	if string(now) != string(good) {
 		t.Fatalf("previous ups.conf not restored:\n%s", now)
+	}
+	// Nutmeg's own files come back too: the system service must not read
+	// settings that NUT never ran on.
+	if now, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "settings.json")); string(now) != string(goodSettings) {
+		t.Errorf("settings.json not restored after the failed apply:\n%s", now)
+	}
+	if now, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "secrets")); string(now) != string(goodSecrets) {
+		t.Error("secrets file not restored after the failed apply")
+	}
+	if st, err := os.Stat(filepath.Join(root, "etc", "nutmeg", "secrets")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("restored secrets file: %v %v, want 0600", err, st)
 	}
 	calls, _ = os.ReadFile(filepath.Join(root, "systemctl.log"))
 	if strings.Count(string(calls), "restart nut.target") != 3 {
@@ -154,5 +180,48 @@ func TestApplySystemRefusesHandWrittenConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc", "nutmeg")); err == nil {
 		t.Fatal("settings written although nothing was applied")
+	}
+}
+
+// The system service's socket belongs to the group nutmeg (mode 0660) and
+// its directory lets group members through without listing it, so the
+// trays of users in that group follow the system service.
+func TestSystemSocketGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to own a socket by another group")
+	}
+	created := false
+	if _, err := user.LookupGroup(SocketGroup); err != nil {
+		if out, err := exec.Command("groupadd", "--system", SocketGroup).CombinedOutput(); err != nil {
+			t.Fatalf("groupadd: %v: %s", err, out)
+		}
+		created = true
+	}
+	t.Cleanup(func() {
+		if created {
+			exec.Command("groupdel", SocketGroup).Run()
+		}
+	})
+	g, err := user.LookupGroup(SocketGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := shortDir(t)
+	s := nut.Defaults()
+	s.Driver, s.Port, s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
+	svc, err := New(Config{Settings: s, StateDir: state, System: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Watcher().Close()
+	st, err := os.Stat(filepath.Join(state, "nutmeg.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid := strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)); gid != g.Gid || st.Mode().Perm() != 0o660 {
+		t.Errorf("socket group %s mode %v, want group %s (nutmeg) mode 0660", gid, st.Mode().Perm(), g.Gid)
+	}
+	if dst, _ := os.Stat(state); dst.Mode().Perm() != 0o711 {
+		t.Errorf("state dir mode %v, want 0711", dst.Mode().Perm())
 	}
 }

@@ -219,6 +219,7 @@ var fieldPage = map[string]Page{
 	"identifier": Access, "description": Access, "mode": Access, "monuser": Access, "monpwd": Access,
 	"extrausers": Access, "rmonitor": Access, "remoteuser": Access, "remotepwd": Access,
 	"shutdown": Shutdown, "shutdowntimer": Shutdown, "shutdowncmd": Shutdown, "powerdown": Shutdown, "postpone": Shutdown,
+	"runtimelow":  Shutdown,
 	"emailnotify": Notify, "toemail": Notify, "subject": Notify, "smtp": Notify, "emailevents": Notify,
 	"nocommwarntime": Advanced, "hostsync": Advanced, "options": Advanced, "optionsupsd": Advanced,
 	"remoteport": Advanced, "autostart": Advanced,

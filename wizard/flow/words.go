@@ -23,6 +23,9 @@ func ShutdownSentence(s nut.Settings) string {
 	default:
 		b.WriteString("When the power fails, this computer keeps running on battery and shuts down when the battery runs low.")
 	}
+	if s.RuntimeLow > 0 {
+		fmt.Fprintf(&b, " It also shuts down at once when the UPS says less than %s of battery is left.", Duration(s.RuntimeLow))
+	}
 	if s.Mode == nut.ModePrimary && s.RMonitor {
 		fmt.Fprintf(&b, " Other computers on this UPS shut down first; this one waits up to %s for them.", Duration(s.HostSync))
 	}
