@@ -13,6 +13,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/nut/service"
+	"github.com/nutmeg-ups/nutmeg/packaging"
 )
 
 func init() {
@@ -109,9 +110,9 @@ func applySystem(e *env, s nut.Settings, path string, force bool, ro secret.Reso
 	if os.Geteuid() != 0 {
 		abs, _ := filepath.Abs(path)
 		return fmt.Errorf("--system writes /etc/nut and restarts nut-driver@%s, nut-server and nut-monitor: it needs root.\n"+
-			"Run it as: pkexec nutmeg apply --system --settings %s\n"+
-			"(the monitor password comes from NUTMEG_MONITOR_PASSWORD or --password-stdin under pkexec; there is no keyring as root)",
-			s.Identifier, abs)
+			"Run it as: pkexec %s --settings %s --password-stdin\n"+
+			"(pkexec clears the environment and there is no keyring as root: give the monitor password on stdin)",
+			s.Identifier, packaging.ApplySystemHelper, abs)
 	}
 	if s.EmailNotify && s.SMTP.Username != "" {
 		var err error
@@ -126,6 +127,6 @@ func applySystem(e *env, s nut.Settings, path string, force bool, ro secret.Reso
 		return err
 	}
 	fmt.Fprintf(e.stdout, "applied: %s written, NUT's units restarted, ups.status: %s\n", res.Dir, res.Status)
-	fmt.Fprintln(e.stdout, "the watcher runs as a unit too: systemctl enable --now nutmeg.service")
+	fmt.Fprintf(e.stdout, "the watcher %s is enabled and running: it comes back at boot, with nobody logged in\n", service.WatcherUnit)
 	return nil
 }

@@ -88,7 +88,7 @@ func TestApplySystem(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	calls, _ := os.ReadFile(filepath.Join(root, "systemctl.log"))
-	if string(calls) != "restart nut-driver-enumerator.service\nrestart nut.target\n" {
+	if string(calls) != "restart nut-driver-enumerator.service\nrestart nut.target\nenable nutmeg.service\nrestart nutmeg.service\n" {
 		t.Fatalf("systemctl calls:\n%s", calls)
 	}
 	for _, name := range []string{"nut.conf", "ups.conf", "upsd.conf", "upsd.users", "upsmon.conf"} {
