@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -16,7 +22,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "apply", args: "[--settings F] [--state DIR] [--system [--force]] [--root DIR] [--password-stdin]",
+	register(&command{name: "apply", args: "[--settings F] [--state DIR] [--system [--force]] [--root DIR] [--password-stdin | --secrets-stdin]",
 		summary: "install the NUT files and (re)start NUT", run: runApply})
 }
 
@@ -27,6 +33,7 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 	system := fs.Bool("system", false, "write the system's NUT config (/etc/nut, root:nut 0640) and restart the platform's NUT units; needs root")
 	root := fs.String("root", "", "write the system-mode files under `DIR`/etc/nut and start nothing")
 	stdin := fs.Bool("password-stdin", false, "read the monitor password from the first line of stdin")
+	secretsStdin := fs.Bool("secrets-stdin", false, "read the secrets from stdin as NAME=VALUE lines (NUTMEG_MONITOR_PASSWORD, NUTMEG_REMOTE_MONITOR_PASSWORD, NUTMEG_SMTP_PASSWORD): the wizard's way through pkexec, which clears the environment")
 	force := fs.Bool("force", false, "with --system: replace hand-written files in /etc/nut (they are kept in /etc/nut/.nutmeg-previous)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -38,9 +45,27 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 	if err != nil {
 		return err
 	}
+	if *stdin && *secretsStdin {
+		return badInputf("give --password-stdin or --secrets-stdin, not both")
+	}
 	ro := secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)}
 	if *stdin {
 		ro.Stdin = e.stdin
+	}
+	if *secretsStdin {
+		vars, err := readSecretVars(e.stdin)
+		if err != nil {
+			return badInputf("--secrets-stdin: %v", err)
+		}
+		ro.Getenv = func(name string) string {
+			if v, ok := vars[name]; ok {
+				return v
+			}
+			return os.Getenv(name)
+		}
+		if *system {
+			ro.Store = nil // root has no keyring: what stdin lacks is missing
+		}
 	}
 	if s.MonPwd, err = secret.Resolve(secret.MonitorPassword, ro); err != nil {
 		return err
@@ -115,6 +140,44 @@ func applySystem(e *env, s nut.Settings, path string, force bool, ro secret.Reso
 		return err
 	}
 	fmt.Fprintf(e.stdout, "applied: %s written, NUT's units restarted, ups.status: %s\n", res.Dir, res.Status)
-	fmt.Fprintln(e.stdout, "the watcher runs as a unit too: systemctl enable --now nutmeg.service")
+	if err := enableSystemService(ctx); err != nil {
+		return fmt.Errorf("enable nutmeg.service: %w", err)
+	}
+	fmt.Fprintln(e.stdout, "nutmeg.service enabled and (re)started: it watches the UPS with nobody logged in")
 	return nil
+}
+
+// enableSystemService enables nutmeg.service (the package's unit) and
+// restarts it, so that a running watcher reads the new settings.
+func enableSystemService(ctx context.Context) error {
+	for _, args := range [][]string{{"enable", "nutmeg.service"}, {"restart", "nutmeg.service"}} {
+		out, err := exec.CommandContext(ctx, "systemctl", args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("systemctl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+	}
+	return nil
+}
+
+// readSecretVars reads NAME=VALUE lines until EOF, accepting only the
+// secrets' variable names; the values never reach argv or the environment.
+func readSecretVars(r io.Reader) (map[string]string, error) {
+	known := map[string]bool{}
+	for _, k := range []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword} {
+		known[secret.EnvVar(k)] = true
+	}
+	vars := map[string]string{}
+	sc := bufio.NewScanner(io.LimitReader(r, 64<<10))
+	for sc.Scan() {
+		line := strings.TrimSuffix(sc.Text(), "\r")
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || !known[name] {
+			return nil, fmt.Errorf("a line is not NAME=VALUE with a known secret's name (%s)", strings.Join(slices.Sorted(maps.Keys(known)), ", "))
+		}
+		vars[name] = value
+	}
+	return vars, sc.Err()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"runtime"
 	"strings"
 	"time"
 
@@ -88,6 +89,14 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		return wizard.Deps{}, fmt.Errorf("NUT's driver list: %w", err)
 	}
 	host, _ := os.Hostname()
+	var system wizard.Applier
+	if runtime.GOOS == "linux" {
+		// system mode is the normal way on Linux: it protects the computer
+		// with nobody logged in (user mode is the fallback)
+		if exe, err := os.Executable(); err == nil {
+			system = wizard.SystemApplier{Exe: exe, SettingsPath: settingsPath}
+		}
+	}
 	return wizard.Deps{
 		Probe: func(ctx context.Context) (hw.Report, error) { return hw.Probe(ctx, hw.Options{DB: db}) },
 		Verify: func(ctx context.Context, sg hw.Suggestion) hw.Verification {
@@ -111,8 +120,9 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		},
 		Applier: wizard.ServiceApplier{StateDir: state, SettingsPath: settingsPath,
 			Start: func(ctx context.Context) error { return startService(ctx, settingsPath, state) }},
-		Status: wizard.ReadStatus,
-		RunFix: runFix,
+		SystemApplier: system,
+		Status:        wizard.ReadStatus,
+		RunFix:        runFix,
 		SendTestMail: func(ctx context.Context, s nut.Settings) error {
 			m, err := notify.NewMailer(notify.FromSettings(s, s.SMTP.Password))
 			if err != nil {
