@@ -25,6 +25,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/nut/service"
+	"github.com/nutmeg-ups/nutmeg/nut/userunit"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -137,11 +138,19 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 }
 
 // startService starts `nutmeg service` for the new setup; it outlives the
-// wizard.
+// wizard. Where a systemd user manager exists it runs as the user unit
+// nutmeg.service (restarted by systemd whenever it stops, started at every
+// login); elsewhere as a detached process that the tray watches.
 func startService(ctx context.Context, settingsPath, state string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
+	}
+	if m := (userunit.Manager{}); m.Available(ctx) {
+		if err := m.Install(ctx, exe, settingsPath, state); err != nil {
+			return err
+		}
+		return api.WaitAnswers(ctx, api.SocketPath(state), 45*time.Second)
 	}
 	return api.StartService(ctx, exe, settingsPath, state, 45*time.Second)
 }

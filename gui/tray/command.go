@@ -21,6 +21,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/userunit"
 )
 
 // Options are the tray command's flags, shared by `nutmeg` (the default
@@ -195,15 +196,18 @@ func Sibling(name string) (string, bool) {
 	return p, true
 }
 
-// ensureService starts the user-mode service for the saved settings when no
-// service (the user's or the system's) answers. The tray keeps following the
-// socket either way; a failure only becomes a log line and a notification.
+// ensureService keeps the user-mode service for the saved settings running.
+// Where a systemd user unit runs it (nut/userunit), systemd restarts it and
+// the tray only starts the unit when nothing answers. Where a system service
+// runs (its socket exists), that is the system's business. Elsewhere the
+// tray starts the service itself when none answers and then watches it for
+// as long as it runs (Watchdog). The tray keeps following the socket either
+// way; a failure only becomes a log line and a notification.
 func (o Options) ensureService(ctx context.Context, cfg Config) {
 	cands := SocketCandidates()
-	for _, c := range cands {
-		if api.Answers(ctx, c) {
-			return
-		}
+	user, system := cands[0], cands[len(cands)-1]
+	if systemSetUp(system) && !api.Answers(ctx, user) {
+		return
 	}
 	path := o.Settings
 	if path == "" {
@@ -213,10 +217,42 @@ func (o Options) ensureService(ctx context.Context, cfg Config) {
 			return
 		}
 	}
-	if err := api.StartService(ctx, cfg.Exe, path, filepath.Dir(cands[0]), 45*time.Second); err != nil {
+	failed := func(err error) {
 		cfg.Logf("tray: start the Nutmeg service: %v", err)
 		if cfg.Notifier != nil {
 			_ = cfg.Notifier.Notify(Note{Title: "The Nutmeg service did not start", Body: err.Error(), Urgent: true})
 		}
 	}
+	if m := (userunit.Manager{}); m.Installed() && m.Available(ctx) {
+		if !api.Answers(ctx, user) {
+			if err := m.Start(ctx); err != nil {
+				failed(err)
+			}
+		}
+		return
+	}
+	start := func(ctx context.Context) error {
+		return api.StartService(ctx, cfg.Exe, path, filepath.Dir(user), 45*time.Second)
+	}
+	if !api.Answers(ctx, user) {
+		if err := start(ctx); err != nil {
+			failed(err)
+		}
+	}
+	Watchdog{Socket: user, Start: start, Logf: cfg.Logf}.Run(ctx)
+}
+
+// SystemSettings is the system service's settings file (nutmeg apply
+// --system writes it).
+const SystemSettings = "/etc/nutmeg/settings.json"
+
+// systemSetUp reports whether system mode is set up here: its socket or its
+// settings exist (the socket may not be there yet at login).
+func systemSetUp(socket string) bool {
+	for _, p := range []string{socket, SystemSettings} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }
