@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,6 +80,33 @@ func SocketCandidates() []string {
 	return append(out, api.SocketPath("/var/lib/nutmeg"))
 }
 
+// PickSocket chooses the service to follow among cands (the user
+// service's socket first, then the system service's): the first that
+// answers or refuses this user (outside the group: the tray says how to
+// join it), else the first that exists (a service restarting), else the
+// first. A user service's socket left behind by a dead service thus does
+// not hide a running system service.
+func PickSocket(cands []string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, c := range cands {
+		conn, err := api.Dial(ctx, c)
+		if err == nil {
+			conn.Close()
+			return c
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return c
+		}
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	return cands[0]
+}
+
 // Config turns the options into the tray's configuration, reading the
 // settings file for the case where no flag says what to follow.
 func (o Options) Config() (Config, error) {
@@ -110,10 +138,10 @@ func (o Options) config(s *nut.Settings) (Config, error) {
 		cfg.Socket = api.SocketPath(o.State)
 	default:
 		cands := SocketCandidates()
-		for _, c := range cands {
-			if _, err := os.Stat(c); err == nil {
-				cfg.Socket = c
-				break
+		cfg.Socket = PickSocket(cands)
+		if cfg.Socket == cands[0] {
+			if _, err := os.Stat(cands[0]); err != nil {
+				cfg.Socket = ""
 			}
 		}
 		switch {
@@ -141,6 +169,12 @@ func Main(o Options, stderr io.Writer) error {
 	cfg.Logf = log.New(stderr, "", log.LstdFlags).Printf
 	// The demo's tray must not open the real settings.
 	cfg.NoSettings = os.Getenv("NUTMEG_DEMO") == "1"
+	// Only Linux trays go through a StatusNotifierItem host that may be
+	// missing (GNOME without the AppIndicator extension).
+	cfg.CheckHost = runtime.GOOS == "linux"
+	if dir, err := os.UserConfigDir(); err == nil {
+		cfg.HintFile = filepath.Join(dir, "nutmeg", "no-tray-host-hint")
+	}
 	release, err := Lock(LockPath(cfg.Socket))
 	if errors.Is(err, ErrRunning) {
 		fmt.Fprintln(stderr, "nutmeg: the tray is already running")
