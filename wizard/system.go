@@ -46,6 +46,10 @@ type SystemApplier struct {
 	// Command builds the command line (nil: SystemCommand); tests point it
 	// at stand-ins.
 	Command func(exe, settingsPath string) []string
+	// Before runs first: it stops the user's own service, which would hold
+	// NUT's port (nil: nothing). Undo puts it back when the system apply
+	// did not happen.
+	Before, Undo func(ctx context.Context) error
 }
 
 // Apply implements Applier.
@@ -56,6 +60,12 @@ func (a SystemApplier) Apply(ctx context.Context, s nut.Settings, progress func(
 	}
 	argv := build(a.Exe, a.SettingsPath)
 	progress(flow.StepAuth, flow.StateRunning, "")
+	if a.Before != nil {
+		if err := a.Before(ctx); err != nil {
+			progress(flow.StepAuth, flow.StateFailed, err.Error())
+			return a.undo(ctx, fmt.Errorf("stop the service that runs only while you are logged in: %w", err))
+		}
+	}
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Stdin = strings.NewReader(secretLines(s))
 	var out bytes.Buffer
@@ -66,11 +76,11 @@ func (a SystemApplier) Apply(ctx context.Context, s nut.Settings, progress func(
 	switch {
 	case errors.Is(err, exec.ErrNotFound):
 		progress(flow.StepAuth, flow.StateFailed, argv[0]+" is not installed")
-		return fmt.Errorf("%w (%s is not installed)", ErrNotAuthorized, argv[0])
+		return a.undo(ctx, fmt.Errorf("%w (%s is not installed)", ErrNotAuthorized, argv[0]))
 	case errors.As(err, &exit) && (exit.ExitCode() == 126 || exit.ExitCode() == 127):
 		// pkexec: 126 the dialog was dismissed, 127 not authorized
 		progress(flow.StepAuth, flow.StateFailed, text)
-		return ErrNotAuthorized
+		return a.undo(ctx, ErrNotAuthorized)
 	case err != nil:
 		progress(flow.StepAuth, flow.StateDone, "")
 		failed := systemStep(text)
@@ -84,7 +94,7 @@ func (a SystemApplier) Apply(ctx context.Context, s nut.Settings, progress func(
 		if strings.Contains(text, "previous files were restored") {
 			progress("restore", flow.StateDone, "")
 		}
-		return fmt.Errorf("nutmeg apply --system: %s", lastLine(text))
+		return a.undo(ctx, fmt.Errorf("nutmeg apply --system: %s", lastLine(text)))
 	}
 	progress(flow.StepAuth, flow.StateDone, "")
 	for _, st := range []string{flow.StepWrite, flow.StepUnits, flow.StepStatus, flow.StepService} {
@@ -97,6 +107,18 @@ func (a SystemApplier) Apply(ctx context.Context, s nut.Settings, progress func(
 		progress(st, flow.StateDone, detail)
 	}
 	return nil
+}
+
+// undo runs Undo after a system apply that did not happen; err stays the
+// reason (ErrNotAuthorized is still recognised).
+func (a SystemApplier) undo(ctx context.Context, err error) error {
+	if a.Undo == nil {
+		return err
+	}
+	if uerr := a.Undo(ctx); uerr != nil {
+		return fmt.Errorf("%w; starting the service that runs while you are logged in again failed: %v", err, uerr)
+	}
+	return err
 }
 
 // systemStep maps `nutmeg apply --system`'s failure message (nut/service's

@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,7 +66,9 @@ func TestSystemModeByDefault(t *testing.T) {
 	dir, exe := pkexecStandIn(t)
 	user := &filesApplier{dir: e.confDir}
 	d := e.deps(t, db, user)
-	d.SystemApplier = SystemApplier{Exe: exe, SettingsPath: e.settingsPath}
+	var before, undo int
+	d.SystemApplier = SystemApplier{Exe: exe, SettingsPath: e.settingsPath,
+		Before: func(context.Context) error { before++; return nil }, Undo: func(context.Context) error { undo++; return nil }}
 	w := open(t, d, light())
 	f := w.Flow()
 	if f.Run != flow.RunSystem {
@@ -87,6 +90,9 @@ func TestSystemModeByDefault(t *testing.T) {
 	}
 	if user.calls != 0 {
 		t.Fatal("the user-mode applier ran in system mode")
+	}
+	if before != 1 || undo != 0 {
+		t.Fatalf("the user's service was stopped %d times and put back %d times, want 1 and 0", before, undo)
 	}
 	for _, r := range pr.Rows {
 		if r.State != flow.StateDone {
@@ -127,7 +133,9 @@ func TestSystemModeRefusedOffersUserMode(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "refuse"), nil, 0o644)
 	user := &filesApplier{dir: e.confDir}
 	d := e.deps(t, db, user)
-	d.SystemApplier = SystemApplier{Exe: exe, SettingsPath: e.settingsPath}
+	var before, undo int
+	d.SystemApplier = SystemApplier{Exe: exe, SettingsPath: e.settingsPath,
+		Before: func(context.Context) error { before++; return nil }, Undo: func(context.Context) error { undo++; return nil }}
 	w := open(t, d, light())
 	f := w.Flow()
 	test.Tap(w.nextBtn) // Review
@@ -147,6 +155,9 @@ func TestSystemModeRefusedOffersUserMode(t *testing.T) {
 	}
 	if user.calls != 0 {
 		t.Fatal("user mode applied before it was chosen")
+	}
+	if before != 1 || undo != 1 {
+		t.Fatalf("the user's service was stopped %d times and put back %d times, want 1 and 1", before, undo)
 	}
 
 	test.Tap(w.apply.userBtn)

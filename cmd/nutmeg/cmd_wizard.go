@@ -95,7 +95,13 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		// system mode is the normal way on Linux: it protects the computer
 		// with nobody logged in (user mode is the fallback)
 		if exe, err := os.Executable(); err == nil {
-			system = wizard.SystemApplier{Exe: exe, SettingsPath: settingsPath}
+			// the user's own service (if any) makes way: both would run NUT
+			// on the same port
+			h := &userunit.Handover{State: state, Socket: api.SocketPath(state)}
+			system = wizard.SystemApplier{Exe: exe, SettingsPath: settingsPath, Before: h.Stop,
+				Undo: func(ctx context.Context) error {
+					return h.Undo(ctx, func(ctx context.Context) error { return startService(ctx, settingsPath, state) })
+				}}
 		}
 	}
 	return wizard.Deps{
@@ -146,6 +152,7 @@ func startService(ctx context.Context, settingsPath, state string) error {
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
 	}
+	os.Remove(userunit.SystemMarker(state)) // user mode from now on
 	if m := (userunit.Manager{}); m.Available(ctx) {
 		if err := m.Install(ctx, exe, settingsPath, state); err != nil {
 			return err

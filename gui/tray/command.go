@@ -240,7 +240,11 @@ func Sibling(name string) (string, bool) {
 func (o Options) ensureService(ctx context.Context, cfg Config) {
 	cands := SocketCandidates()
 	user, system := cands[0], cands[len(cands)-1]
-	if systemSetUp(system) && !api.Answers(ctx, user) {
+	handedOver := func() bool {
+		_, err := os.Stat(userunit.SystemMarker(filepath.Dir(user)))
+		return err == nil || systemSetUp(system)
+	}
+	if handedOver() && !api.Answers(ctx, user) {
 		return
 	}
 	path := o.Settings
@@ -273,7 +277,7 @@ func (o Options) ensureService(ctx context.Context, cfg Config) {
 			failed(err)
 		}
 	}
-	Watchdog{Socket: user, Start: start, Logf: cfg.Logf}.Run(ctx)
+	Watchdog{Socket: user, Start: start, Skip: handedOver, Logf: cfg.Logf}.Run(ctx)
 }
 
 // SystemSettings is the system service's settings file (nutmeg apply

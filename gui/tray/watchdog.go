@@ -24,7 +24,10 @@ type Watchdog struct {
 	Every time.Duration
 	// Start starts the service and returns once it answers (or failed).
 	Start func(ctx context.Context) error
-	Logf  func(format string, a ...any)
+	// Skip, when it returns true, keeps the watchdog from starting the
+	// service (it was handed over to the system service).
+	Skip func() bool
+	Logf func(format string, a ...any)
 }
 
 // Run watches until ctx ends.
@@ -44,6 +47,8 @@ func (w Watchdog) Run(ctx context.Context) {
 		cancel()
 		switch {
 		case up:
+			lastSeen = time.Now()
+		case w.Skip != nil && w.Skip():
 			lastSeen = time.Now()
 		case time.Since(lastSeen) >= w.Grace && ctx.Err() == nil:
 			if w.Logf != nil {

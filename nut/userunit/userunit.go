@@ -146,3 +146,8 @@ func (m Manager) Install(ctx context.Context, exe, settings, state string) error
 
 // Start starts the installed unit (the tray, when no service answers).
 func (m Manager) Start(ctx context.Context) error { return m.run(ctx, "start", Name) }
+
+// SystemMarker is the file in the user's state dir that says the user's
+// service was handed over to the system service (system mode): neither the
+// tray's watchdog nor the tray at login starts the user's service then.
+func SystemMarker(state string) string { return filepath.Join(state, "system-mode") }
