@@ -55,6 +55,11 @@ type Settings struct {
 	ShutdownTimer int    `json:"shutdowntimer"`
 	ShutdownCmd   string `json:"shutdowncmd"`
 	PowerDown     bool   `json:"powerdown"`
+	// RuntimeLow (seconds, 0 = off): on battery with battery.runtime below
+	// it counts as low battery, in both shutdown modes, so that a long
+	// timer or flapping mains never outlasts the battery. A UPS that does
+	// not report its runtime never triggers it.
+	RuntimeLow int `json:"runtimelow"`
 
 	EmailNotify bool     `json:"emailnotify"`
 	ToEmail     []string `json:"toemail"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nutmeg-ups/nutmeg/nut/atomicfile"
 	"os"
 	"strings"
 	"time"
@@ -259,7 +260,7 @@ func (sn snapshot) restore(d Deps) error {
 	var errs []error
 	if d.SettingsPath != "" {
 		if sn.hasFile {
-			errs = append(errs, os.WriteFile(d.SettingsPath, sn.file, 0o600))
+			errs = append(errs, atomicfile.Write(d.SettingsPath, sn.file, 0o600))
 		} else if err := os.Remove(d.SettingsPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}

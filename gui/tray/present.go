@@ -99,8 +99,19 @@ func Present(s Snapshot, now time.Time) View {
 		v.Lines = append(v.Lines, dev)
 	}
 
+	if st.ShutdownFailed != "" && s.Linked {
+		// Said until power returns; the service keeps trying meanwhile.
+		failed := "Shutdown failed: " + st.ShutdownFailed
+		v.Lines = append([]string{failed}, v.Lines...)
+		v.Tooltip += " · shutdown failed"
+		v.Title = "Nutmeg: shutdown failed"
+		return v
+	}
 	if cd := st.Countdown; cd != nil && s.Linked {
 		v.Countdown = CountdownText(cd.ShutdownAt.Sub(now))
+		if cd.Reason == "FSD" {
+			v.Countdown = "The server orders a shutdown: " + strings.ToLower(v.Countdown[:1]) + v.Countdown[1:]
+		}
 		v.Tooltip += " · " + strings.ToLower(v.Countdown[:1]) + v.Countdown[1:]
 		lowBattery := st.Status != nil && st.Status.Has("LB")
 		if s.Service && cd.CanPostpone && !lowBattery && cd.PostponeStep > 0 {

@@ -335,7 +335,7 @@ func (l *loop) click(ctx context.Context, a action) {
 			return
 		}
 		l.snap.Confirming = false
-		go l.request(ctx, api.Request{Op: "shutdown-now"}, "Could not shut down now")
+		go l.request(ctx, api.Request{Op: "shutdown-now", Confirm: "shutdown-now"}, "Could not shut down now")
 	case actOpen:
 		l.start("window")
 	case actSettings:

@@ -2,13 +2,17 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/atomicfile"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
@@ -20,6 +24,13 @@ var SystemUnits = [][]string{
 	{"restart", "nut-driver-enumerator.service"},
 	{"restart", "nut.target"},
 }
+
+// Where system mode keeps the shutdown command's wrapper (beside the
+// settings, root only) and its record (in the system service's state dir).
+const (
+	SystemShutdownWrapper = "/etc/nutmeg/" + ShutdownWrapperName
+	SystemShutdownResult  = "/var/lib/nutmeg/" + ShutdownResultName
+)
 
 // SystemOptions tune ApplySystem.
 type SystemOptions struct {
@@ -61,11 +72,16 @@ func ApplySystem(ctx context.Context, s nut.Settings, o SystemOptions) (ApplyRes
 			"%s holds hand-written NUT files (%s); import them first with `nutmeg import --from %s`, or apply with --force (they are kept in %s)",
 			dir, strings.Join(hand, ", "), dir, filepath.Join(dir, conf.PreviousDir))}
 	}
+	etc := filepath.Join(o.Root, "etc", "nutmeg")
+	// A failed apply puts back what it replaced: NUT's files (conf.Restore),
+	// and Nutmeg's own settings, secrets and shutdown wrapper.
+	kept := keepFiles(filepath.Join(etc, "settings.json"), filepath.Join(etc, "secrets"), filepath.Join(o.Root, SystemShutdownWrapper))
 	if _, _, err := ApplyRoot(s, o.Root); err != nil {
+		kept.restore()
 		return ApplyResult{}, err
 	}
-	etc := filepath.Join(o.Root, "etc", "nutmeg")
 	if err := nut.Save(filepath.Join(etc, "settings.json"), s); err != nil {
+		kept.restore()
 		return ApplyResult{}, &StepError{Step: "save settings", Err: err}
 	}
 	secrets := map[string]string{secret.MonitorPassword: s.MonPwd}
@@ -76,6 +92,7 @@ func ApplySystem(ctx context.Context, s nut.Settings, o SystemOptions) (ApplyRes
 		secrets[secret.SMTPPassword] = s.SMTP.Password
 	}
 	if err := secret.WriteFile(filepath.Join(etc, "secrets"), secrets); err != nil {
+		kept.restore()
 		return ApplyResult{}, &StepError{Step: "save secrets", Err: err}
 	}
 
@@ -84,6 +101,9 @@ func ApplySystem(ctx context.Context, s nut.Settings, o SystemOptions) (ApplyRes
 		return ApplyResult{Via: "system", Status: st, Dir: dir}, nil
 	}
 	failed := &StepError{Step: step, Err: err}
+	if rerr := kept.restore(); rerr != nil {
+		failed.Err = fmt.Errorf("%w; restoring Nutmeg's settings failed too: %v", failed.Err, rerr)
+	}
 	if rerr := conf.Restore(dir); rerr != nil {
 		failed.Err = fmt.Errorf("%w; restoring the previous files failed too: %v", err, rerr)
 		return ApplyResult{}, failed
@@ -136,4 +156,70 @@ func systemctl(ctx context.Context, o SystemOptions) error {
 		}
 	}
 	return nil
+}
+
+// keptFiles are files as they were before an apply, to put back on failure.
+type keptFiles map[string]*keptFile
+
+type keptFile struct {
+	data []byte
+	mode os.FileMode
+}
+
+// keepFiles reads paths now; a missing file is kept as missing.
+func keepFiles(paths ...string) keptFiles {
+	k := keptFiles{}
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			if b, err := os.ReadFile(p); err == nil {
+				k[p] = &keptFile{data: b, mode: st.Mode().Perm()}
+				continue
+			}
+		}
+		k[p] = nil
+	}
+	return k
+}
+
+// restore writes every kept file back (atomically) and removes those that
+// did not exist.
+func (k keptFiles) restore() error {
+	var errs []error
+	for p, f := range k {
+		if f == nil {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		if err := atomicfile.Write(p, f.data, f.mode); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SystemRetryShutdown tries a failed shutdown again in system mode: the
+// platform's upsmon exited after SHUTDOWNCMD, so its unit is started again
+// (FSD is still set on upsd) and told to shut down.
+func SystemRetryShutdown(systemctlCmd []string, bin string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		argv := append(append([]string{}, systemctlCmd[1:]...), "restart", "nut-monitor.service")
+		if out, err := exec.CommandContext(ctx, systemctlCmd[0], argv...).CombinedOutput(); err != nil {
+			return fmt.Errorf("restart upsmon: %w: %s", err, strings.TrimSpace(string(out)))
+		}
+		for ctx.Err() == nil {
+			if pid := readPid(UpsmonPidFile); pid != 0 {
+				return UpsmonFSD(ctx, bin, CleanEnv(os.Environ()), pid)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		return ctx.Err()
+	}
+}
+
+// SystemPowerBack restarts the platform's NUT units after power came back
+// from a failed shutdown: that clears FSD, which stays until upsd restarts.
+func SystemPowerBack(systemctlCmd []string) func(ctx context.Context) error {
+	return func(ctx context.Context) error { return systemctl(ctx, SystemOptions{Systemctl: systemctlCmd}) }
 }
