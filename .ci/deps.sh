@@ -11,6 +11,7 @@ pkgs=(
 	xvfb dbus gnome-keyring      # headless display, session bus, keyring for tests
 	desktop-file-utils systemd   # packaging checks (desktop-file-validate, systemd-analyze)
 	dpkg                         # dpkg-deb for the .deb
+	iproute2 util-linux          # ip netns and unshare: the office tests (cmd/nutmeg netns_test.go)
 )
 
 # `deps.sh bench` also brings NUT's own GUI, which make bench measures
