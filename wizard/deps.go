@@ -60,6 +60,10 @@ type Deps struct {
 	Store        secret.Store
 	SettingsPath string
 
+	// FindServers scans for NUT servers when the user asks (the
+	// secondary's "Find servers"); nil hides it.
+	FindServers FindServers
+
 	// Hostname names this computer in the credentials for other machines.
 	Hostname string
 }
