@@ -64,6 +64,10 @@ type Deps struct {
 	// secondary's "Find servers"); nil hides it.
 	FindServers FindServers
 
+	// Addresses lists this computer's addresses for other machines (the
+	// Review's join details; nil: joininfo.LocalHosts).
+	Addresses func() []string
+
 	// Hostname names this computer in the credentials for other machines.
 	Hostname string
 }
