@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -19,6 +20,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -89,6 +91,10 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	cfg := window.Config{
 		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
+		// shown in Settings on "Show" (Remote Monitor's user for other machines)
+		RemotePassword: func() (string, error) {
+			return secret.Resolve(secret.RemotePassword, secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)})
+		},
 	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed
