@@ -128,6 +128,16 @@ func decodeV1(data []byte, raw map[string]json.RawMessage, s *Settings) error {
 			}
 		}
 	}
+	if w, ok := raw["watch"]; ok {
+		var list []map[string]json.RawMessage
+		if json.Unmarshal(w, &list) == nil {
+			for i, m := range list {
+				if _, ok := m["password"]; ok {
+					return fmt.Errorf(`key "watch[%d].password": passwords are not kept in the settings file; remove it and store the password with Nutmeg (it goes into the keyring)`, i)
+				}
+			}
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(s); err != nil {

@@ -70,3 +70,20 @@ func Answers(ctx context.Context, path string) bool {
 	c.Close()
 	return true
 }
+
+// WaitAnswers waits until a service answers on the socket at path (one
+// that systemd started, say), or fails after wait.
+func WaitAnswers(ctx context.Context, path string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for !Answers(ctx, path) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the service did not answer on %s within %v", path, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
+}

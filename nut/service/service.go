@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -233,10 +234,17 @@ func New(cfg Config) (*Service, error) {
 		mail = svc.queue
 	}
 	if cfg.System {
-		// Group members reach the socket (0660, group nutmeg) through the
-		// directory; they may not list it.
-		if err := os.Chmod(cfg.StateDir, 0o711); err != nil {
-			return nil, fmt.Errorf("state directory: %w", err)
+		// Members of the group nutmeg reach the socket (0660) through the
+		// directory, root:nutmeg 0750 as the unit's StateDirectoryMode makes
+		// it; without the group only root can follow the service.
+		if g, err := user.LookupGroup(SocketGroup); err == nil {
+			gid, _ := strconv.Atoi(g.Gid)
+			if err := os.Chown(cfg.StateDir, -1, gid); err != nil {
+				return nil, fmt.Errorf("state directory: %w", err)
+			}
+			if err := os.Chmod(cfg.StateDir, 0o750); err != nil {
+				return nil, fmt.Errorf("state directory: %w", err)
+			}
 		}
 		var err error
 		wc := svc.watcherConfig(s, mail)

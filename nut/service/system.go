@@ -25,6 +25,11 @@ var SystemUnits = [][]string{
 	{"restart", "nut.target"},
 }
 
+// WatcherUnit is the unit that runs `nutmeg service --system`
+// (packaging/systemd). ApplySystem enables it and restarts it once NUT is
+// proven, so the watcher runs on the new settings and comes back at boot.
+const WatcherUnit = "nutmeg.service"
+
 // Where system mode keeps the shutdown command's wrapper (beside the
 // settings, root only) and its record (in the system service's state dir).
 const (
@@ -101,6 +106,14 @@ func ApplySystem(ctx context.Context, s nut.Settings, o SystemOptions) (ApplyRes
 
 	st, step, err := restartAndProve(ctx, s, o)
 	if err == nil {
+		// NUT works on the new files and upsmon guards the machine
+		// already, so a watcher that does not start is said, not undone.
+		for _, args := range [][]string{{"enable", WatcherUnit}, {"restart", WatcherUnit}} {
+			if err := runSystemctl(ctx, o, args); err != nil {
+				return ApplyResult{}, &StepError{Step: "start " + WatcherUnit, Err: fmt.Errorf(
+					"NUT is set up and running, but Nutmeg's watcher is not (no countdown, events or mail): %w", err)}
+			}
+		}
 		return ApplyResult{Via: "system", Status: st, Dir: dir}, nil
 	}
 	failed := &StepError{Step: step, Err: err}
@@ -152,11 +165,19 @@ func restartAndProve(ctx context.Context, s nut.Settings, o SystemOptions) (stat
 // in the error.
 func systemctl(ctx context.Context, o SystemOptions) error {
 	for _, args := range SystemUnits {
-		argv := append(append([]string{}, o.Systemctl[1:]...), args...)
-		out, err := exec.CommandContext(ctx, o.Systemctl[0], argv...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("%s %s: %w: %s", o.Systemctl[0], strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
+		if err := runSystemctl(ctx, o, args); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// runSystemctl runs the service manager once with args.
+func runSystemctl(ctx context.Context, o SystemOptions, args []string) error {
+	argv := append(append([]string{}, o.Systemctl[1:]...), args...)
+	out, err := exec.CommandContext(ctx, o.Systemctl[0], argv...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %s", o.Systemctl[0], strings.Join(argv, " "), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
