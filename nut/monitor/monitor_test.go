@@ -329,11 +329,13 @@ func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 		t.Errorf("reconnect took %v, want within the 2 s backoff bound (plus slack)", took)
 	}
 	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
-	// 5 s without contact, NOCOMMWARNTIME 2 s: one NOCOMM between (the
-	// attempts, 2 s apart at most by then, see at most one more than 2 s
-	// since the NOCOMM).
-	if got := rec.names(); !slices.Equal(got, []string{EvCommBad, EvNoComm, EvCommOK}) {
-		t.Errorf("events %v, want COMMBAD NOCOMM COMMOK", got)
+	// 5 s without contact, NOCOMMWARNTIME 2 s: NOCOMM between, once or
+	// twice depending on when the attempts fall (a refused dial takes
+	// about a second on Windows).
+	got := rec.names()
+	nocomm := slices.DeleteFunc(slices.Clone(got), func(n string) bool { return n != EvNoComm })
+	if len(got) < 3 || got[0] != EvCommBad || got[len(got)-1] != EvCommOK || len(nocomm) != len(got)-2 || len(nocomm) > 2 {
+		t.Errorf("events %v, want COMMBAD, NOCOMM (once or twice), COMMOK", got)
 	}
 	if slices.Contains(rec.names(), EvShutdown) {
 		t.Errorf("shut down while online: %v", rec.names())
