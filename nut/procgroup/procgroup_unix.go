@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package procgroup stops a daemon together with everything it forked.
 // NUT's upsmon runs as a parent and a child: ending only the pid we started
 // leaves the child behind, and the next upsmon then refuses to start.
