@@ -29,3 +29,7 @@ func Stop(pgid int, done <-chan struct{}, grace time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Attr starts a process as the leader of its own process group, so that
+// Stop reaches everything it forks.
+func Attr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }

@@ -2,6 +2,7 @@ package procgroup
 
 import (
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -18,3 +19,11 @@ func Stop(pgid int, done <-chan struct{}, grace time.Duration) {
 	case <-time.After(grace):
 	}
 }
+
+// Attr starts a process in a console process group of its own.
+func Attr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP, HideWindow: true}
+}
+
+// ChildAttr is Attr (Windows has no parent-death signal).
+func ChildAttr() *syscall.SysProcAttr { return Attr() }

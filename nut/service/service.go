@@ -32,6 +32,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
+	"github.com/nutmeg-ups/nutmeg/nut/paths"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
 
@@ -75,17 +76,7 @@ type Config struct {
 // for the system service, else $XDG_STATE_HOME/nutmeg or
 // ~/.local/state/nutmeg (where the tray looks for the socket).
 func DefaultStateDir(system bool) (string, error) {
-	if system {
-		return "/var/lib/nutmeg", nil
-	}
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "nutmeg"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("state directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "nutmeg"), nil
+	return paths.State(system)
 }
 
 // Paths of a state directory.
