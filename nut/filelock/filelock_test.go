@@ -5,12 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testdir"
 )
 
 // A second handle on the same file cannot take the lock while the first
 // holds it, and can once the first is closed.
 func TestExclusive(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "l")
+	path := filepath.Join(testdir.New(t), "l")
 	open := func() *os.File {
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {

@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testdir"
 )
 
 // A client that dials through the package reaches the listener, and what
 // it writes after connecting arrives intact (the Windows token line is not
 // part of the stream).
 func TestRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.sock")
+	path := filepath.Join(testdir.New(t), "x.sock")
 	ln, err := Listen(path, 0o600)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +58,7 @@ func TestRoundTrip(t *testing.T) {
 
 // After Close nobody answers at path.
 func TestClosed(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.sock")
+	path := filepath.Join(testdir.New(t), "x.sock")
 	ln, err := Listen(path, 0o600)
 	if err != nil {
 		t.Fatal(err)

@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testdir"
 )
 
 // A client that connects to the port without the token (or with a wrong
 // one) is never handed to the server and is disconnected; a right client
 // after it still gets through.
 func TestTokenRequired(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.sock")
+	path := filepath.Join(testdir.New(t), "x.sock")
 	ln, err := Listen(path, 0o600)
 	if err != nil {
 		t.Fatal(err)
