@@ -31,6 +31,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/monitor"
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
 	"github.com/nutmeg-ups/nutmeg/nut/paths"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
@@ -59,6 +60,9 @@ type Config struct {
 	// to the system upsmon. No files are written; "reload" and "command"
 	// are refused.
 	System bool
+	// Native: no NUT on this machine (Windows, macOS): a secondary whose
+	// upsmon duties nut/monitor does in this process (native.go).
+	Native bool
 	// Bin is NUT's binaries; "" means /lib/nut.
 	Bin string
 	// Listen overrides upsd's LISTEN addresses (tests: 127.0.0.1 only).
@@ -88,6 +92,7 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	sup   *Supervisor
+	mon   *monitor.Monitor // Native: does upsmon's job (native.go)
 	w     *Watcher
 	queue *notify.Queue
 	admin string
@@ -191,6 +196,12 @@ func New(cfg Config) (*Service, error) {
 		}
 		return svc, nil
 	}
+	if cfg.Native {
+		if err := svc.newNative(s, mail); err != nil {
+			return nil, err
+		}
+		return svc, nil
+	}
 	if s.Mode != nut.ModeSecondary {
 		svc.admin = newAdminPassword()
 	}
@@ -260,6 +271,9 @@ func (svc *Service) Watcher() *Watcher { return svc.w }
 // the socket. If NUT does not come up at first, Run returns that error
 // (with the daemon's own words); later deaths are restarted with backoff.
 func (svc *Service) Run(ctx context.Context) error {
+	if svc.mon != nil {
+		return svc.runNative(ctx)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if svc.sup == nil { // system mode: NUT is the platform's
