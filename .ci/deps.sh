@@ -11,6 +11,8 @@ pkgs=(
 	xvfb dbus gnome-keyring      # headless display, session bus, keyring for tests
 	desktop-file-utils systemd   # packaging checks (desktop-file-validate, systemd-analyze)
 	dpkg                         # dpkg-deb for the .deb
+	gcc-mingw-w64-x86-64 nsis    # make windows: cgo for Fyne, resources (windres), the installer
+	wine64                       # the Windows build's tests under Wine
 )
 
 # `deps.sh bench` also brings NUT's own GUI, which make bench measures
