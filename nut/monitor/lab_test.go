@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
 
@@ -54,7 +55,7 @@ func TestReloginAfterNUTRestart(t *testing.T) {
 	lab.WaitLogins("ups", 1, 10*time.Second)
 	lab.Stop("upsd")
 	lab.Stop("driver")
-	waitFor(t, "COMMBAD", 10*time.Second, func() bool { _, ok := rec.find(EvCommBad); return ok })
+	waitFor(t, "COMMBAD", 10*time.Second, func() bool { _, ok := rec.find(api.EvCommBad); return ok })
 	time.Sleep(3 * time.Second)
 	lab.StartDriver("dummy-ups", "ups")
 	lab.WaitDriverSocket("dummy-ups", "ups")
@@ -66,7 +67,7 @@ func TestReloginAfterNUTRestart(t *testing.T) {
 	if took > 5*time.Second {
 		t.Errorf("logged in again %v after upsd came back, want within 5 s", took)
 	}
-	waitFor(t, "COMMOK", 10*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
+	waitFor(t, "COMMOK", 10*time.Second, func() bool { _, ok := rec.find(api.EvCommOK); return ok })
 }
 
 // The point of the LOGIN: a primary upsmon (NUT 2.8.0) that sets FSD waits
