@@ -267,9 +267,11 @@ func startUpsmon(t testing.TB, lab *nutlab.Lab) {
 	}
 }
 
+// fileExists reports whether the marker at p holds a whole line: the shell
+// creates the file (>>) a moment before date writes to it.
 func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	b, err := os.ReadFile(p)
+	return err == nil && strings.HasSuffix(string(b), "\n")
 }
 
 // markerTime is the first timestamp in a marker file (date +%s.%N), or the

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -105,7 +104,7 @@ func TestPrimaryWaitsForMonitor(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the monitor did not shut down\n%s", lab.Logs())
 	}
-	lab.WaitUntil("the primary's shutdown", 20*time.Second, func() bool { _, err := os.Stat(primaryMarker); return err == nil })
+	lab.WaitUntil("the primary's shutdown", 20*time.Second, func() bool { return fileExists(primaryMarker) && fileExists(nativeMarker) })
 	native, primary := markerTime(t, nativeMarker), markerTime(t, primaryMarker)
 	t.Logf("native secondary shut down at +%.2fs, primary at +%.2fs (HOSTSYNC %d s)",
 		native.Sub(t0).Seconds(), primary.Sub(t0).Seconds(), hostSync)
