@@ -13,6 +13,7 @@ pkgs=(
 	dpkg binutils                # dpkg-deb, strip for the .deb (nfpm builds it)
 	lintian appstream            # .deb and AppStream metainfo checks
 	mmdebstrap systemd-container # the boot test: Debian rootfs, systemd-nspawn
+	debian-archive-keyring       # ... whose packages mmdebstrap verifies
 )
 
 # `deps.sh bench` also brings NUT's own GUI, which make bench measures
