@@ -92,6 +92,7 @@ cleanup() {
 	if [ "${KEEP:-}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 t=$(now)
 mkdir -p "$root" "$work/journal"
 tar -C "$root" -xf "$tarball"
@@ -107,8 +108,8 @@ boot() {
 	boots=$((boots + 1))
 	boot_start=$(now)
 	env -i PATH="$PATH" SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 unshare -m sh -c \
-		'mount -t cgroup2 none /sys/fs/cgroup && exec systemd-nspawn --quiet --register=no --keep-unit -b -M nutmeg-test --console=read-only -D "$1" --bind="$2":/var/log/journal' \
-		sh "$root" "$work/journal" >"$work/console-$boots.log" 2>&1 &
+		'mount -t cgroup2 none /sys/fs/cgroup && exec systemd-nspawn --quiet --register=no --keep-unit -b -M "nutmeg-test-$3" --console=read-only -D "$1" --bind="$2":/var/log/journal' \
+		sh "$root" "$work/journal" "$$" >"$work/console-$boots.log" 2>&1 &
 	nspawn=$!
 	leader=
 	for _ in $(seq 100); do
