@@ -71,7 +71,7 @@ func TestPresentStatus(t *testing.T) {
 		{"service down", Snapshot{Service: true, Linked: false},
 			"Nutmeg service not running", icon.Unreachable, false, false, -1},
 		{"service denied", Snapshot{Service: true, Linked: false, Denied: true},
-			"Not allowed to use the Nutmeg service", icon.Unreachable, false, false, -1},
+			"Join the group nutmeg to see the UPS", icon.Unreachable, false, false, -1},
 		{"remote down", Snapshot{Service: false, Linked: false},
 			"UPS server unreachable", icon.Unreachable, false, false, -1},
 	}

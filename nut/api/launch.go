@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -37,7 +36,7 @@ func StartService(ctx context.Context, exe, settingsPath, stateDir string, wait 
 	defer logf.Close()
 	cmd := exec.Command(exe, "service", "--settings", settingsPath, "--state", stateDir)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the service: %w", err)
 	}
@@ -69,4 +68,21 @@ func Answers(ctx context.Context, path string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// WaitAnswers waits until a service answers on the socket at path (one
+// that systemd started, say), or fails after wait.
+func WaitAnswers(ctx context.Context, path string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for !Answers(ctx, path) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the service did not answer on %s within %v", path, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
 }

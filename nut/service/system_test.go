@@ -186,9 +186,9 @@ func TestApplySystemRefusesHandWrittenConfig(t *testing.T) {
 	}
 }
 
-// The system service's socket belongs to the group nutmeg (mode 0660) and
-// its directory lets group members through without listing it, so the
-// trays of users in that group follow the system service.
+// The system service's socket belongs to the group nutmeg (mode 0660), in
+// a directory only root and that group enter, so the trays of users in the
+// group follow the system service.
 func TestSystemSocketGroup(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to own a socket by another group")
@@ -224,8 +224,8 @@ func TestSystemSocketGroup(t *testing.T) {
 	if gid := strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)); gid != g.Gid || st.Mode().Perm() != 0o660 {
 		t.Errorf("socket group %s mode %v, want group %s (nutmeg) mode 0660", gid, st.Mode().Perm(), g.Gid)
 	}
-	if dst, _ := os.Stat(state); dst.Mode().Perm() != 0o711 {
-		t.Errorf("state dir mode %v, want 0711", dst.Mode().Perm())
+	if dst, _ := os.Stat(state); dst.Mode().Perm() != 0o750 || strconv.Itoa(int(dst.Sys().(*syscall.Stat_t).Gid)) != g.Gid {
+		t.Errorf("state dir mode %v, want 0750 and group nutmeg", dst.Mode().Perm())
 	}
 }
 
