@@ -195,8 +195,10 @@ in_ct useradd -m -G nutmeg member
 in_ct useradd -m stranger
 for _ in $(seq 50); do [ -S "$root/var/lib/nutmeg/nutmeg.sock" ] && break; sleep 0.2; done
 sock=$(in_ct stat -c '%a %U:%G' /var/lib/nutmeg/nutmeg.sock 2>&1 || true)
-say "state dir: $(in_ct stat -c '%a %U:%G' /var/lib/nutmeg), socket: $sock"
+dir=$(in_ct stat -c '%a %U:%G' /var/lib/nutmeg)
+say "state dir: $dir, socket: $sock"
 [ "$sock" = "660 root:nutmeg" ] || fail "the socket is $sock, want 660 root:nutmeg"
+[ "$dir" = "750 root:nutmeg" ] || fail "the state dir is $dir, want 750 root:nutmeg"
 in_ct runuser -u member -- nutmeg status --socket /var/lib/nutmeg/nutmeg.sock >"$work/member.log" 2>&1 ||
 	{ cat "$work/member.log" >&2; fail "a member of group nutmeg cannot read the system service"; }
 if in_ct runuser -u stranger -- nutmeg status --socket /var/lib/nutmeg/nutmeg.sock >"$work/stranger.log" 2>&1; then
