@@ -298,8 +298,12 @@ for _ in $(seq 120); do
 	in_ct nutmeg status >"$work/status.log" 2>&1 && grep -q "On line power" "$work/status.log" && break
 	sleep 0.25
 done
+countdowns() { in_ct nutmeg events -n 0 2>/dev/null | grep -c " COUNTDOWN " || true; }
+before=$(countdowns)
 ups OB 75
 sleep 4
+[ "$(countdowns)" -gt "$before" ] ||
+	fail "no countdown started for this outage 4 s after OB (after a power-off by FSD and a reboot, the service must count down again: $(journal -u nutmeg.service | grep -i 'resuming' | tail -n 1 | cut -c1-200))"
 ups OL 75
 sleep 16
 kill -0 "$nspawn" 2>/dev/null || fail "the container powered off although power came back before the timer"
