@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/nutmeg
 
-.PHONY: run demo test bench build deps vet clean deb
+.PHONY: run demo test bench build deps vet clean deb test-system
 
 deps:
 	@.ci/deps.sh
@@ -32,8 +32,19 @@ vet:
 
 # Tests run in a private Xvfb + D-Bus session + unlocked keyring that
 # .ci/with-desktop.sh starts and always stops.
+# ... and the boot test where this machine can boot a container (root,
+# systemd-nspawn); elsewhere it says why it skipped, except under CI=true.
 test: deps vet
 	.ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m ./...
+	@rc=0; packaging/systemtest/boot-test.sh --check || rc=$$?; \
+	case $$rc in 0) $(MAKE) --no-print-directory test-system ;; 1) ;; *) exit 1 ;; esac
+
+# The .deb on a booted Debian container with nobody logged in: apply
+# --system, reboot, power failure to power-off, power back, remove, purge
+# (packaging/systemtest/boot-test.sh; the rootfs is cached under
+# $${XDG_CACHE_HOME:-~/.cache}/nutmeg/systemtest).
+test-system: build
+	deb=$$(packaging/deb/build.sh bin bin) && packaging/systemtest/boot-test.sh "$$deb"
 
 bench:
 	@.ci/deps.sh bench
@@ -42,6 +53,6 @@ bench:
 clean:
 	rm -rf bin
 
-# A .deb of the current tree (needs dpkg-deb).
+# A .deb of the current tree, built with nfpm (a Go tool of the module).
 deb: build
-	packaging/deb/build.sh $(BIN) bin
+	packaging/deb/build.sh bin bin

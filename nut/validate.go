@@ -153,6 +153,9 @@ func (s Settings) validate(needSecrets bool) error {
 		c.bad("shutdown", `must be "batt" (UPS goes on battery) or "lowbatt" (UPS reaches low battery)`, s.Shutdown)
 	}
 	c.seconds("shutdowntimer", s.ShutdownTimer, 0)
+	if s.RuntimeLow < 0 || s.RuntimeLow > MaxRuntimeLow {
+		c.bad("runtimelow", fmt.Sprintf("must be 0 (off) or from 1 to %d seconds", MaxRuntimeLow), strconv.Itoa(s.RuntimeLow))
+	}
 	c.plainText("shutdowncmd", s.ShutdownCmd, false)
 
 	c.email(s)

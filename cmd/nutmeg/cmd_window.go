@@ -40,8 +40,8 @@ const (
 )
 
 // windowSocket picks the service socket: --socket, --state, $NUTMEG_SOCKET,
-// else the first of the tray's candidates that exists (the user service's,
-// then the system service's), else the user service's.
+// else the tray's choice among the user service's and the system service's
+// sockets (tray.PickSocket).
 func windowSocket(socket, state string) (string, error) {
 	switch {
 	case socket != "" && state != "":
@@ -53,13 +53,7 @@ func windowSocket(socket, state string) (string, error) {
 	case os.Getenv(envSocket) != "":
 		return os.Getenv(envSocket), nil
 	}
-	cands := tray.SocketCandidates()
-	for _, c := range cands {
-		if _, err := os.Stat(c); err == nil {
-			return c, nil
-		}
-	}
-	return cands[0], nil
+	return tray.PickSocket(tray.SocketCandidates()), nil
 }
 
 func runWindow(fs *flag.FlagSet, args []string, e *env) error {

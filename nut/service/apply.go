@@ -213,7 +213,18 @@ func readStatus(ctx context.Context, s nut.Settings) (string, error) {
 // root/etc/nut, root:nut 0640, keeping the previous set. Nothing is
 // started: with root "/" the caller restarts the platform's NUT units.
 func ApplyRoot(s nut.Settings, root string) (string, conf.Files, error) {
-	files, err := conf.Render(s, conf.Options{})
+	// SHUTDOWNCMD runs the wrapper that records how the shutdown command
+	// ended, for the system service (nutmeg.service) to report and retry.
+	wrapper := filepath.Join(root, SystemShutdownWrapper)
+	if err := os.MkdirAll(filepath.Dir(wrapper), 0o755); err != nil {
+		return "", nil, &StepError{Step: "install", Err: err}
+	}
+	// Under a test's root the record stays inside it too ("/" on a system).
+	line, err := WriteShutdownWrapper(wrapper, filepath.Join(root, SystemShutdownResult), s.EffectiveShutdownCmd())
+	if err != nil {
+		return "", nil, &StepError{Step: "install", Err: err}
+	}
+	files, err := conf.Render(s, conf.Options{ShutdownCmd: line})
 	if err != nil {
 		return "", nil, &StepError{Step: "render", Err: err}
 	}
