@@ -3,6 +3,7 @@ package window
 import (
 	"context"
 	"fmt"
+	"image"
 	"slices"
 	"time"
 
@@ -266,4 +267,20 @@ func (w *Window) WatchSummary() []string {
 		out = append(out, fmt.Sprintf("%s: %s", t, s))
 	}
 	return out
+}
+
+// RenderWatched draws the "Other UPSes" tab with fixed readings, for
+// screenshots (a must capture without a screen: test.NewApp()).
+func RenderWatched(a fyne.App, readings []WatchReading, size fyne.Size) image.Image {
+	s := nut.Defaults()
+	s.Driver, s.Port = "dummy-ups", "demo.dev"
+	for _, r := range readings {
+		s.Watch = append(s.Watch, r.Watched)
+	}
+	w := NewSnapshot(a, Snapshot{Linked: true, Settings: &s, Now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)})
+	w.watch.readings = readings
+	w.watch.render()
+	w.tabs.Select(w.watch.tab)
+	w.win.Resize(size)
+	return w.win.Canvas().Capture()
 }
