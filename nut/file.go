@@ -8,19 +8,22 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/nutmeg-ups/nutmeg/nut/paths"
 )
 
 // SystemPath is the settings file of system mode (the service runs as root).
 const SystemPath = "/etc/nutmeg/settings.json"
 
-// DefaultPath is the user's settings file: <UserConfigDir>/nutmeg/settings.json
-// (on Linux ~/.config/nutmeg/settings.json).
+// DefaultPath is the user's settings file: settings.json in paths.Config
+// (on Linux ~/.config/nutmeg/settings.json, on Windows
+// %APPDATA%\Nutmeg\settings.json).
 func DefaultPath() (string, error) {
-	dir, err := os.UserConfigDir()
+	dir, err := paths.Config()
 	if err != nil {
 		return "", fmt.Errorf("settings path: %w", err)
 	}
-	return filepath.Join(dir, "nutmeg", "settings.json"), nil
+	return filepath.Join(dir, "settings.json"), nil
 }
 
 // ErrNewerVersion is wrapped by Load and Decode when the file was written by
