@@ -127,7 +127,10 @@ func writeDev(t *testing.T, dir, name string, vars map[string]string) {
 
 func (m *machine) env() []string {
 	// LANG: Fyne's start-up complains about the C locale on stderr.
-	env := append(os.Environ(), "LANG=en_US.UTF-8", "NUTMEG_MONITOR_PASSWORD="+m.settings.MonPwd)
+	// NUTMEG_EXTRA_USERS: without a keyring (outside .ci/with-desktop.sh)
+	// the service and apply insist on being told the extra users, and an
+	// empty variable counts as unset, so "none" is said with a comment.
+	env := append(os.Environ(), "LANG=en_US.UTF-8", "NUTMEG_MONITOR_PASSWORD="+m.settings.MonPwd, "NUTMEG_EXTRA_USERS=# none")
 	if m.settings.RMonitor {
 		env = append(env, "NUTMEG_REMOTE_MONITOR_PASSWORD="+m.settings.RemotePwd)
 	}
