@@ -127,10 +127,7 @@ func writeDev(t *testing.T, dir, name string, vars map[string]string) {
 
 func (m *machine) env() []string {
 	// LANG: Fyne's start-up complains about the C locale on stderr.
-	// NUTMEG_EXTRA_USERS: without a keyring (outside .ci/with-desktop.sh)
-	// the service and apply insist on being told the extra users, and an
-	// empty variable counts as unset, so "none" is said with a comment.
-	env := append(os.Environ(), "LANG=en_US.UTF-8", "NUTMEG_MONITOR_PASSWORD="+m.settings.MonPwd, "NUTMEG_EXTRA_USERS=# none")
+	env := append(os.Environ(), "LANG=en_US.UTF-8", "NUTMEG_MONITOR_PASSWORD="+m.settings.MonPwd)
 	if m.settings.RMonitor {
 		env = append(env, "NUTMEG_REMOTE_MONITOR_PASSWORD="+m.settings.RemotePwd)
 	}
