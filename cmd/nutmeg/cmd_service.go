@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -46,6 +47,10 @@ func loadServiceSettings(path string, system bool) (nut.Settings, string, error)
 			return nut.Settings{}, path, err
 		}
 		stored = true
+	}
+	if err := secret.LoadExtraUsers(serviceSecrets(system), &s); err != nil {
+		// Optional: NUT runs without them rather than not at all.
+		fmt.Fprintf(os.Stderr, "nutmeg service: upsd.users without the extra users: %v\n", err)
 	}
 	verr := s.Validate()
 	if stored {
@@ -94,7 +99,7 @@ func runService(fs *flag.FlagSet, args []string, e *env) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	svc, err := service.New(service.Config{Settings: s, SettingsPath: path, Secrets: serviceSecrets(*system),
-		StateDir: dir, System: *system, Log: log})
+		StateDir: dir, System: *system, Native: nativeMonitor(*system), Log: log})
 	if err != nil {
 		return err
 	}
@@ -104,4 +109,14 @@ func runService(fs *flag.FlagSet, args []string, e *env) error {
 	}
 	fmt.Fprintln(e.stderr, "nutmeg service: stopped; no NUT process left running")
 	return nil
+}
+
+// nativeMonitor: where NUT is not installed (Windows, macOS) the service
+// does upsmon's job itself (nut/monitor). NUTMEG_NATIVE_MONITOR=1 asks for
+// that on Linux too (tests compare it with NUT's upsmon there).
+func nativeMonitor(system bool) bool {
+	if system {
+		return false
+	}
+	return runtime.GOOS == "windows" || runtime.GOOS == "darwin" || os.Getenv("NUTMEG_NATIVE_MONITOR") == "1"
 }

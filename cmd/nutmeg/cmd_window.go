@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -21,13 +22,14 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
 
 // windowSocket picks the service socket: --socket, --state, $NUTMEG_SOCKET,
-// else the first of the tray's candidates that exists (the user service's,
-// then the system service's), else the user service's.
+// else the tray's choice among the user service's and the system service's
+// sockets (tray.PickSocket).
 func windowSocket(socket, state string) (string, error) {
 	switch {
 	case socket != "" && state != "":
@@ -39,13 +41,7 @@ func windowSocket(socket, state string) (string, error) {
 	case os.Getenv(envSocket) != "":
 		return os.Getenv(envSocket), nil
 	}
-	cands := tray.SocketCandidates()
-	for _, c := range cands {
-		if _, err := os.Stat(c); err == nil {
-			return c, nil
-		}
-	}
-	return cands[0], nil
+	return tray.PickSocket(tray.SocketCandidates()), nil
 }
 
 func runWindow(fs *flag.FlagSet, args []string, e *env) error {
@@ -83,7 +79,19 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	a.Settings().SetTheme(wizard.Theme()) // WCAG AA text colours
 	cfg := window.Config{
-		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
+		Settings: func() (nut.Settings, error) {
+			s, err := nut.Load(setPath)
+			if err == nil && len(s.Watch) > 0 {
+				// logins of watched UPSes; without one, the UPS is read anonymously
+				_ = secret.LoadWatch(secret.Keyring(5*time.Second), &s)
+			}
+			return s, err
+		},
+		ReadWatched: window.ReadWatched,
+		// shown in Settings on "Show" (Remote Monitor's user for other machines)
+		RemotePassword: func() (string, error) {
+			return secret.Resolve(secret.RemotePassword, secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)})
+		},
 	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed

@@ -70,7 +70,9 @@ func (w *Window) runCommand(c Command) {
 	if b := w.cmdButtons[c.Name]; b != nil {
 		b.Disable()
 	}
-	w.request(api.Request{Op: "command", Name: c.Name}, func(r api.Reply, err error) {
+	// The user confirmed in the dialog: say so to the service, which refuses
+	// a command that can cut the outlets without it.
+	w.request(api.Request{Op: "command", Name: c.Name, Confirm: c.Name}, func(r api.Reply, err error) {
 		if b := w.cmdButtons[c.Name]; b != nil {
 			b.Enable()
 		}

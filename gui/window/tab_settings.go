@@ -39,6 +39,8 @@ func (w *Window) showSettings(err error) {
 	}
 	w.setForm.Objects = objs
 	w.setForm.Refresh()
+	w.showJoin()
+	w.showWatch()
 }
 
 // onChange opens the setup wizard.

@@ -14,8 +14,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/nutmeg-ups/nutmeg/gui/icon"
+	"github.com/nutmeg-ups/nutmeg/gui/joininfo"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 )
 
 // Backend sends requests to the service (nut/api.Client and Feed satisfy
@@ -31,6 +33,14 @@ type Config struct {
 	Backend Backend
 	// Settings loads the settings for the summary; nil shows none.
 	Settings func() (nut.Settings, error)
+	// RemotePassword reads the password of the user for other machines
+	// (Remote Monitor), shown in Settings only on "Show"; Addresses lists
+	// this machine's addresses there (nil: joininfo.LocalHosts).
+	RemotePassword func() (string, error)
+	Addresses      func() []string
+	// ReadWatched reads one UPS of the settings' watch list for the
+	// "Other UPSes" tab (watched.go); nil: the tab shows no readings.
+	ReadWatched func(ctx context.Context, w nut.Watched) (client.Status, error)
 	// StartWizard runs `nutmeg wizard` ("Change…"); nil disables the button.
 	StartWizard func() error
 	// Descriptions of instant commands (LoadDescriptions); nil loads NUT's.
@@ -66,6 +76,8 @@ type Window struct {
 	rng      Range
 	commands []Command
 	settings *nut.Settings
+	join     *joininfo.Panel // Settings: what other machines need (secondary.go)
+	watch    *watchView      // the "Other UPSes" tab (watched.go)
 
 	glyph      *canvas.Image
 	title      *widget.Label
@@ -157,12 +169,13 @@ func New(a fyne.App, cfg Config) *Window {
 	w.setForm = container.New(layout.NewFormLayout())
 	w.setNote = widget.NewLabel("")
 	w.setNote.Wrapping = fyne.TextWrapWord
+	w.join = joininfo.New(a.Clipboard)
 	w.change = widget.NewButtonWithIcon("Change…", theme.SettingsIcon(), w.onChange)
 	if cfg.StartWizard == nil {
 		w.change.Disable()
 	}
 	setTab := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), w.change), nil, nil,
-		container.NewVScroll(container.NewVBox(w.setForm, w.setNote)))
+		container.NewVScroll(container.NewVBox(w.setForm, w.setNote, w.join.Object())))
 
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem("Status", container.NewVScroll(w.figures)),

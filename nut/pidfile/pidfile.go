@@ -12,8 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"strconv"
-	"strings"
-	"syscall"
 )
 
 // Upsmon is where NUT 2.8.0 (Debian) keeps upsmon's pid file.
@@ -30,21 +28,6 @@ func Read(path string) (int, error) {
 		return 0, fmt.Errorf("pid file %s: bad content %q", path, bytes.TrimSpace(b))
 	}
 	return pid, nil
-}
-
-// Running reports whether pid is a live (not zombie) process.
-func Running(pid int) bool {
-	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the parenthesised command name, which may hold spaces.
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
 }
 
 // ClearStale removes the pid file when the process it names is gone or a
