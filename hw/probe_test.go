@@ -265,15 +265,10 @@ func TestProbeSerial(t *testing.T) {
 		sims = append(sims, s)
 		ports = append(ports, serial.Port{Path: s.Path})
 	}
-	// The last one is named only with --port: Probe adds it.
-	enum := func(explicit []string) ([]serial.Port, error) {
-		out := append([]serial.Port(nil), ports[:3]...)
-		for _, e := range explicit {
-			out = append(out, serial.Port{Path: e, Explicit: true})
-		}
-		return out, nil
-	}
-	rep, err := Probe(context.Background(), Options{DB: db, NoUSB: true, Enumerate: enum, Ports: []string{ports[3].Path},
+	// Every listed port is probed when none is named (TestNamedPortsOnly
+	// covers --port).
+	enum := func(explicit []string) ([]serial.Port, error) { return ports, nil }
+	rep, err := Probe(context.Background(), Options{DB: db, NoUSB: true, Enumerate: enum,
 		Timeout: 600 * time.Millisecond, PasswdFile: "testdata/passwd", GroupFile: "testdata/group"})
 	if err != nil {
 		t.Fatal(err)
@@ -371,10 +366,22 @@ func TestNamedPortsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
+	unlisted, err := serialsim.Start(&serialsim.APCSmart{ModelName: "Smart-UPS 3000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlisted.Close()
+	// As serial.Enumerate does: the listed ports, the named ones marked,
+	// and a named port the system does not list added.
 	enum := func(explicit []string) ([]serial.Port, error) {
 		ports := []serial.Port{{Path: apc.Path, USB: true, VID: "0403"}, {Path: other.Path}}
 		for i := range ports {
 			ports[i].Explicit = slices.Contains(explicit, ports[i].Path)
+		}
+		for _, e := range explicit {
+			if e != apc.Path && e != other.Path {
+				ports = append(ports, serial.Port{Path: e, Explicit: true})
+			}
 		}
 		return ports, nil
 	}
@@ -388,6 +395,12 @@ func TestNamedPortsOnly(t *testing.T) {
 	}
 	if n := len(other.Received()); n != 0 {
 		t.Errorf("the port not named received %d bytes", n)
+	}
+	// A named port the system does not list is probed too.
+	rep, err = Probe(context.Background(), Options{USB: usb.Static{}, Enumerate: enum, Ports: []string{unlisted.Path},
+		Timeout: 2 * time.Second, PasswdFile: "testdata/passwd", GroupFile: "testdata/group", USBNodeDir: t.TempDir()})
+	if err != nil || len(rep.Devices) != 1 || rep.Devices[0].Model != "Smart-UPS 3000" {
+		t.Fatalf("unlisted named port: %v, %+v", err, rep.Devices)
 	}
 	// Without --port every listed port is probed.
 	rep, err = Probe(context.Background(), Options{USB: usb.Static{}, Enumerate: enum,
