@@ -84,7 +84,7 @@ exec unshare -m sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=`+uppe
 	if err != nil {
 		t.Fatalf("%q: %v\n%s", argv, err, out)
 	}
-	for _, want := range []string{"ups.status: OL", "nutmeg.service enabled"} {
+	for _, want := range []string{"ups.status: OL", "nutmeg.service is enabled and running"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
