@@ -5,9 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -90,6 +92,9 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	cfg := window.Config{
 		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
 	}
+	if refused(sock) {
+		cfg.Unlinked = &window.JoinGroupHeadline
+	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed
 	var w *window.Window
@@ -168,4 +173,16 @@ func (o *openWizard) open(w *window.Window) error {
 		})
 	}()
 	return nil
+}
+
+// refused reports whether the socket exists and refuses this user (the
+// system service's socket, to a user outside the group nutmeg).
+func refused(sock string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := api.Dial(ctx, sock)
+	if err == nil {
+		c.Close()
+	}
+	return errors.Is(err, fs.ErrPermission)
 }
