@@ -84,7 +84,7 @@ func Probe(ctx context.Context, o Options) (Report, error) {
 	if !o.NoUSB {
 		bus := o.USB
 		if bus == nil {
-			bus = usb.LibUSB{}
+			bus = usb.System{}
 		}
 		wg.Add(1)
 		go func() {

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/hw/driverdb"
@@ -90,9 +89,7 @@ func Verify(ctx context.Context, db *driverdb.DB, s Suggestion, timeout time.Dur
 	cmd := exec.CommandContext(ctx, a.Binary, args...)
 	cmd.Env = append(os.Environ(), "NUT_STATEPATH="+dir, "NUT_CONFPATH="+dir, "NUT_ALTPIDPATH="+dir)
 	cmd.Dir = dir
-	// Its own process group, so a timeout ends it and any child.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	ownGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	runErr := cmd.Run()

@@ -72,7 +72,10 @@ func storedDefaults() Settings {
 func DefaultShutdownCmd() string {
 	switch runtime.GOOS {
 	case "windows":
-		return "shutdown /s /t 0"
+		// /f: without it, an application asking to save its work blocks
+		// the shutdown for good (the Windows NUT tray client's users saw
+		// that).
+		return `C:\Windows\System32\shutdown.exe /s /f /t 0`
 	case "darwin", "freebsd", "openbsd", "netbsd":
 		return "/sbin/shutdown -h now"
 	default:

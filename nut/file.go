@@ -8,19 +8,22 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/nutmeg-ups/nutmeg/nut/paths"
 )
 
 // SystemPath is the settings file of system mode (the service runs as root).
 const SystemPath = "/etc/nutmeg/settings.json"
 
-// DefaultPath is the user's settings file: <UserConfigDir>/nutmeg/settings.json
-// (on Linux ~/.config/nutmeg/settings.json).
+// DefaultPath is the user's settings file: settings.json in paths.Config
+// (on Linux ~/.config/nutmeg/settings.json, on Windows
+// %APPDATA%\Nutmeg\settings.json).
 func DefaultPath() (string, error) {
-	dir, err := os.UserConfigDir()
+	dir, err := paths.Config()
 	if err != nil {
 		return "", fmt.Errorf("settings path: %w", err)
 	}
-	return filepath.Join(dir, "nutmeg", "settings.json"), nil
+	return filepath.Join(dir, "settings.json"), nil
 }
 
 // ErrNewerVersion is wrapped by Load and Decode when the file was written by
@@ -125,6 +128,16 @@ func decodeV1(data []byte, raw map[string]json.RawMessage, s *Settings) error {
 		if json.Unmarshal(smtp, &m) == nil {
 			if _, ok := m["password"]; ok {
 				return errors.New(`key "smtp.password": passwords are not kept in the settings file; remove it and store the password with Nutmeg (it goes into the keyring)`)
+			}
+		}
+	}
+	if w, ok := raw["watch"]; ok {
+		var list []map[string]json.RawMessage
+		if json.Unmarshal(w, &list) == nil {
+			for i, m := range list {
+				if _, ok := m["password"]; ok {
+					return fmt.Errorf(`key "watch[%d].password": passwords are not kept in the settings file; remove it and store the password with Nutmeg (it goes into the keyring)`, i)
+				}
 			}
 		}
 	}

@@ -82,6 +82,9 @@ type Settings struct {
 
 	// Autostart starts the tray at login.
 	Autostart bool `json:"autostart"`
+
+	// Watch lists more UPSes to show read-only (nut/watch.go).
+	Watch []Watched `json:"watch,omitempty"`
 }
 
 // SMTP is the outgoing mail server. The password is in the keyring.

@@ -179,6 +179,8 @@ func (s Settings) validate(needSecrets bool) error {
 		}
 	}
 
+	c.watch(s)
+
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -481,6 +483,7 @@ func (s *Settings) Normalize() {
 	s.SMTP.Host = strings.TrimSpace(s.SMTP.Host)
 	s.SMTP.TLS = strings.ToLower(strings.TrimSpace(s.SMTP.TLS))
 	s.SMTP.From = strings.TrimSpace(s.SMTP.From)
+	normalizeWatch(s.Watch)
 }
 
 // ParseDriverString splits a driver as the NAS's screen and NUT's driver

@@ -65,6 +65,14 @@ type Deps struct {
 	Store        secret.Store
 	SettingsPath string
 
+	// FindServers scans for NUT servers when the user asks (the
+	// secondary's "Find servers"); nil hides it.
+	FindServers FindServers
+
+	// Addresses lists this computer's addresses for other machines (the
+	// Review's join details; nil: joininfo.LocalHosts).
+	Addresses func() []string
+
 	// Hostname names this computer in the credentials for other machines.
 	Hostname string
 }

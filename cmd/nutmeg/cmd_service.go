@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -94,7 +95,7 @@ func runService(fs *flag.FlagSet, args []string, e *env) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	svc, err := service.New(service.Config{Settings: s, SettingsPath: path, Secrets: serviceSecrets(*system),
-		StateDir: dir, System: *system, Log: log})
+		StateDir: dir, System: *system, Native: nativeMonitor(*system), Log: log})
 	if err != nil {
 		return err
 	}
@@ -104,4 +105,14 @@ func runService(fs *flag.FlagSet, args []string, e *env) error {
 	}
 	fmt.Fprintln(e.stderr, "nutmeg service: stopped; no NUT process left running")
 	return nil
+}
+
+// nativeMonitor: where NUT is not installed (Windows, macOS) the service
+// does upsmon's job itself (nut/monitor). NUTMEG_NATIVE_MONITOR=1 asks for
+// that on Linux too (tests compare it with NUT's upsmon there).
+func nativeMonitor(system bool) bool {
+	if system {
+		return false
+	}
+	return runtime.GOOS == "windows" || runtime.GOOS == "darwin" || os.Getenv("NUTMEG_NATIVE_MONITOR") == "1"
 }

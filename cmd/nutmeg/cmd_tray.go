@@ -4,7 +4,6 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"syscall"
 
 	"github.com/nutmeg-ups/nutmeg/gui/tray"
 )
@@ -29,8 +28,12 @@ func runTray(fs *flag.FlagSet, args []string, e *env) error {
 	}
 	if os.Getenv("NUTMEG_TRAY_INPROCESS") != "1" {
 		if light, ok := tray.Sibling(tray.LightName); ok {
-			// Exec replaces this process: only on failure does it return.
-			err := syscall.Exec(light, append([]string{tray.LightName}, args...), os.Environ())
+			// On Unix this process is replaced (handOver returns only on
+			// failure); on Windows the tray starts as its own process.
+			err := handOver(light, append([]string{tray.LightName}, args...))
+			if err == nil {
+				return nil
+			}
 			e.stderr.Write([]byte("nutmeg: cannot start " + light + " (" + err.Error() + "); running the tray in this process\n"))
 		}
 	}

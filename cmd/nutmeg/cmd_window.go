@@ -21,6 +21,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -91,6 +92,10 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	cfg := window.Config{
 		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
+		// shown in Settings on "Show" (Remote Monitor's user for other machines)
+		RemotePassword: func() (string, error) {
+			return secret.Resolve(secret.RemotePassword, secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)})
+		},
 	}
 	if refused(sock) {
 		cfg.Unlinked = &window.JoinGroupHeadline

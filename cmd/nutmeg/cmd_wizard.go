@@ -21,6 +21,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/hw/serial"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
@@ -129,7 +130,10 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 			Start: func(ctx context.Context) error { return startService(ctx, settingsPath, state) }},
 		SystemApplier: system,
 		Status:        wizard.ReadStatus,
-		RunFix:        runFix,
+		FindServers: func(ctx context.Context, hosts []string, port int) ([]client.FoundServer, error) {
+			return client.Scan(ctx, client.ScanOptions{Port: port, Hosts: hosts, Subnets: true})
+		},
+		RunFix: runFix,
 		SendTestMail: func(ctx context.Context, s nut.Settings) error {
 			m, err := notify.NewMailer(notify.FromSettings(s, s.SMTP.Password))
 			if err != nil {

@@ -1,6 +1,10 @@
+//go:build !windows
+
 // Package autostart starts the Nutmeg tray at login: on Linux an XDG
-// autostart entry, $XDG_CONFIG_HOME/autostart/nutmeg.desktop, written or
-// removed to follow settings.Autostart.
+// autostart entry, $XDG_CONFIG_HOME/autostart/nutmeg.desktop, on Windows
+// the value "Nutmeg" under HKCU\Software\Microsoft\Windows\CurrentVersion\Run
+// (the one the installer writes), written or removed to follow
+// settings.Autostart.
 package autostart
 
 import (

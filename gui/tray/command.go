@@ -22,6 +22,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/paths"
 	"github.com/nutmeg-ups/nutmeg/nut/userunit"
 )
 
@@ -72,12 +73,12 @@ func (o Options) loadSettings() (s nut.Settings, ok bool, err error) {
 // system service's.
 func SocketCandidates() []string {
 	var out []string
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		out = append(out, api.SocketPath(filepath.Join(d, "nutmeg")))
-	} else if home, err := os.UserHomeDir(); err == nil {
-		out = append(out, api.SocketPath(filepath.Join(home, ".local", "state", "nutmeg")))
+	for _, system := range []bool{false, true} {
+		if d, err := paths.State(system); err == nil {
+			out = append(out, api.SocketPath(d))
+		}
 	}
-	return append(out, api.SocketPath("/var/lib/nutmeg"))
+	return out
 }
 
 // PickSocket chooses the service to follow among cands (the user

@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
+
+	"github.com/nutmeg-ups/nutmeg/nut/filelock"
 )
 
 // ErrRunning means another tray of this user holds the instance lock.
@@ -46,9 +47,9 @@ func Lock(path string) (release func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("tray lock %s: %w", path, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := filelock.TryLock(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, filelock.ErrLocked) {
 			return nil, ErrRunning
 		}
 		return nil, fmt.Errorf("tray lock %s: %w", path, err)

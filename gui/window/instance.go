@@ -2,6 +2,7 @@ package window
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -11,8 +12,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/filelock"
+	"github.com/nutmeg-ups/nutmeg/nut/localsock"
 )
 
 // ErrRunning means another window process follows the same service; it has
@@ -49,9 +52,9 @@ func Claim(path string) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("window instance lock: %w", err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := filelock.TryLock(lock); err != nil {
 		lock.Close()
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
+		if !errors.Is(err, filelock.ErrLocked) {
 			return nil, fmt.Errorf("window instance lock: %w", err)
 		}
 		// The first instance may still be starting: give its socket a moment.
@@ -66,8 +69,7 @@ func Claim(path string) (*Instance, error) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	_ = os.Remove(path) // ours now: a socket left by a crashed instance
-	ln, err := net.Listen("unix", path)
+	ln, err := localsock.Listen(path, 0o600) // ours now: replaces a crashed instance's
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("window instance socket: %w", err)
@@ -77,7 +79,9 @@ func Claim(path string) (*Instance, error) {
 
 // Raise asks the instance at path to bring its window forward.
 func Raise(path string) error {
-	c, err := net.DialTimeout("unix", path, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	c, err := localsock.Dial(ctx, path)
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,6 @@ package serial
 import (
 	"fmt"
 	"sort"
-	"strings"
-
-	"go.bug.st/serial/enumerator"
 )
 
 // Port is a serial port that the system lists (or that the user named).
@@ -24,19 +21,18 @@ type Port struct {
 // that the enumerator does not list (a pty, an odd driver), without
 // duplicates.
 func Enumerate(explicit []string) ([]Port, error) {
-	list, err := enumerator.GetDetailedPortsList()
+	list, err := systemPorts()
 	if err != nil {
 		return nil, fmt.Errorf("list serial ports: %w", err)
 	}
 	var out []Port
 	seen := map[string]bool{}
 	for _, p := range list {
-		if seen[p.Name] {
+		if seen[p.Path] {
 			continue
 		}
-		seen[p.Name] = true
-		out = append(out, Port{Path: p.Name, USB: p.IsUSB, VID: strings.ToLower(p.VID), PID: strings.ToLower(p.PID),
-			SerialNumber: p.SerialNumber, Product: p.Product})
+		seen[p.Path] = true
+		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	for _, e := range explicit {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/nutmeg-ups/nutmeg/packaging"
 )
@@ -98,13 +97,13 @@ func CheckAccess(node string, acc Account, vendor, product uint16) Access {
 		}
 		return a
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	uid, gid, ok := nodeOwner(fi)
 	if !ok {
 		a.Error = "no owner information"
 		return a
 	}
 	perm := fi.Mode().Perm()
-	a.UID, a.GID, a.Mode = int(st.Uid), int(st.Gid), fmt.Sprintf("%04o", uint32(perm))
+	a.UID, a.GID, a.Mode = uid, gid, fmt.Sprintf("%04o", uint32(perm))
 	inGroup := false
 	for _, g := range acc.GIDs {
 		if g == a.GID {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+
+	"github.com/nutmeg-ups/nutmeg/nut/localsock"
 )
 
 // SocketPath is the API socket inside a service state directory.
@@ -39,8 +41,7 @@ type Client struct {
 
 // Dial connects to the service's socket at path.
 func Dial(ctx context.Context, path string) (*Client, error) {
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "unix", path)
+	nc, err := localsock.Dial(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the Nutmeg service: %w", err)
 	}

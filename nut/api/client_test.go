@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/localsock"
+	"github.com/nutmeg-ups/nutmeg/nut/testdir"
 )
 
 // peer is the far end of the socket, speaking the protocol of api.go by
@@ -40,8 +43,8 @@ func (p *peer) recv() Request {
 }
 
 func listen(t *testing.T) (string, <-chan *peer) {
-	path := SocketPath(t.TempDir())
-	ln, err := net.Listen("unix", path)
+	path := SocketPath(testdir.New(t))
+	ln, err := localsock.Listen(path, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func TestClientCloseWithUnreadMessages(t *testing.T) {
 }
 
 func TestDialMissingSocket(t *testing.T) {
-	_, err := Dial(context.Background(), filepath.Join(t.TempDir(), SocketName))
+	_, err := Dial(context.Background(), filepath.Join(testdir.New(t), SocketName))
 	if err == nil {
 		t.Fatal("dialled a socket that does not exist")
 	}

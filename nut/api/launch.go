@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -37,7 +36,7 @@ func StartService(ctx context.Context, exe, settingsPath, stateDir string, wait 
 	defer logf.Close()
 	cmd := exec.Command(exe, "service", "--settings", settingsPath, "--state", stateDir)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	cmd.SysProcAttr = detached()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the service: %w", err)
 	}

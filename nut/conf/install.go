@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // Mode says who reads the installed files.
@@ -290,16 +289,6 @@ func readWithStat(path string) ([]byte, os.FileInfo, error) {
 	}
 	b, err := os.ReadFile(path)
 	return b, st, err
-}
-
-// ownerGid is the group to give a copy of a file: its own, when we are root
-// and it is not root's (otherwise the copy's default group is right).
-func ownerGid(st os.FileInfo) int {
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok || os.Geteuid() != 0 || sys.Gid == 0 {
-		return -1
-	}
-	return int(sys.Gid)
 }
 
 // nutGroup is the gid of the group nut when we are root and it exists, else -1.

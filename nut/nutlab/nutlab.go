@@ -16,10 +16,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nutmeg-ups/nutmeg/nut/filelock"
 	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 	"github.com/nutmeg-ups/nutmeg/nut/procgroup"
@@ -185,7 +185,7 @@ func (l *Lab) Start(name string, bin string, args ...string) *Proc {
 	cmd.Dir = l.Dir
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procgroup.Attr()
 	if err := cmd.Start(); err != nil {
 		l.t.Fatalf("start %s: %v", bin, err)
 	}
@@ -239,7 +239,7 @@ func LockUpsmon(t testing.TB) *os.File {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := filelock.Lock(f); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 )
 
 // DefaultFile is where the system-mode service keeps its secrets: the
@@ -20,7 +19,7 @@ const DefaultFile = "/etc/nutmeg/secrets"
 // another user than the caller, and a symlink, so that a secret never comes
 // from a file that someone else could have read or planted.
 func ReadFile(path string) (map[string]string, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
 	if err != nil {
 		return nil, fmt.Errorf("read secrets: %w", err)
 	}
@@ -45,13 +44,7 @@ func checkPerm(path string, fi fs.FileInfo) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("read secrets %s: not a regular file", path)
 	}
-	if p := fi.Mode().Perm(); p&0o077 != 0 {
-		return fmt.Errorf("read secrets %s: refusing a file that group or others can access (mode %04o; run chmod 600 %s)", path, p, path)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-		return fmt.Errorf("read secrets %s: owned by uid %d, not by this user (uid %d)", path, st.Uid, os.Geteuid())
-	}
-	return nil
+	return checkOwner(path, fi)
 }
 
 // WriteFile replaces the secrets file atomically (temp file 0600 in the same

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -59,7 +60,7 @@ func (k keyringStore) call(op, key, value string, f func() (string, error)) (str
 	if key == "" {
 		return "", fmt.Errorf("keyring %s: empty key", op)
 	}
-	if !sessionBusLikely() {
+	if usesDBus && !sessionBusLikely() {
 		return "", fmt.Errorf("keyring %s %s: %w (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is unset and there is no $XDG_RUNTIME_DIR/bus)", op, key, ErrUnavailable)
 	}
 	type result struct {
@@ -90,6 +91,10 @@ func (k keyringStore) call(op, key, value string, f func() (string, error)) (str
 		return "", fmt.Errorf("keyring %s %s: %w (after %v)", op, key, ErrTimeout, k.timeout)
 	}
 }
+
+// usesDBus: go-keyring talks to the Secret Service over D-Bus except on
+// Windows (Credential Manager) and macOS (Keychain).
+const usesDBus = runtime.GOOS != "windows" && runtime.GOOS != "darwin"
 
 // sessionBusLikely mirrors godbus's discovery of the session bus minus its
 // last resort (dbus-launch autolaunch).

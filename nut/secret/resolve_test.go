@@ -3,10 +3,12 @@ package secret
 import (
 	"errors"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/testdir"
 )
 
 // checkLoadSave exercises Load and Save on st (the real keyring, or a file).
@@ -80,7 +82,7 @@ func checkLoadSave(t *testing.T, st Store) {
 func TestLoadSaveMemory(t *testing.T) { checkLoadSave(t, &Memory{}) }
 
 func TestLoadSaveFile(t *testing.T) {
-	checkLoadSave(t, File(t.TempDir()+"/etc/nutmeg/secrets"))
+	checkLoadSave(t, File(filepath.Join(testdir.New(t), "etc", "nutmeg", "secrets")))
 }
 
 func TestResolve(t *testing.T) {

@@ -127,6 +127,22 @@ func prove(ctx context.Context, s nut.Settings, stateDir string, o ApplyOptions)
 		}
 		defer sup.stopAll()
 	}
+	if s.Mode == nut.ModeSecondary {
+		// One plain sentence for the three usual mistakes: a server that
+		// does not answer, a wrong UPS name, a wrong user or password.
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		st, err := client.CheckFollow(cctx, Addr(s), s.Identifier, s.MonUser, s.MonPwd, client.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			step := "read ups.status"
+			var fe *client.FollowError
+			if errors.As(err, &fe) && fe.Reason == "denied" {
+				step = "log in"
+			}
+			return "", step, err
+		}
+		return st.Vars["ups.status"], "", nil
+	}
 	st, err := readStatus(ctx, s)
 	if err != nil {
 		return "", "read ups.status", err

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/localsock"
 )
 
 // Server is the local API (nut/api): a Unix socket speaking JSON lines. Each
@@ -19,7 +20,7 @@ import (
 // of clientQueue messages is full) is disconnected rather than slowing the
 // watcher; it can reconnect and gets the state afresh.
 type Server struct {
-	ln     *net.UnixListener
+	ln     net.Listener
 	path   string
 	state  func() api.State
 	handle func(context.Context, api.Request) api.Reply
@@ -45,18 +46,13 @@ func (a *apiConn) close() { a.once.Do(func() { close(a.out); a.c.Close() }) }
 // for a new client; handle answers requests (it may block: each client's
 // requests run in that client's goroutine).
 func Listen(path string, mode os.FileMode, state func() api.State, handle func(context.Context, api.Request) api.Reply) (*Server, error) {
-	if c, err := net.Dial("unix", path); err == nil {
+	if c, err := localsock.Dial(context.Background(), path); err == nil {
 		c.Close()
 		return nil, fmt.Errorf("socket %s: another service is already listening", path)
 	}
-	_ = os.Remove(path)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := localsock.Listen(path, mode)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", path, err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("socket %s: %w", path, err)
+		return nil, err
 	}
 	return &Server{ln: ln, path: path, state: state, handle: handle, clients: map[*apiConn]struct{}{}}, nil
 }

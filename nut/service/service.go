@@ -35,7 +35,9 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/monitor"
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
+	"github.com/nutmeg-ups/nutmeg/nut/paths"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
 
@@ -66,6 +68,9 @@ type Config struct {
 	// to the system upsmon. No files are written; "reload" and "command"
 	// are refused.
 	System bool
+	// Native: no NUT on this machine (Windows, macOS): a secondary whose
+	// upsmon duties nut/monitor does in this process (native.go).
+	Native bool
 	// Bin is NUT's binaries; "" means /lib/nut.
 	Bin string
 	// Systemctl is the service manager's command in system mode; nil means
@@ -89,17 +94,7 @@ type Config struct {
 // for the system service, else $XDG_STATE_HOME/nutmeg or
 // ~/.local/state/nutmeg (where the tray looks for the socket).
 func DefaultStateDir(system bool) (string, error) {
-	if system {
-		return "/var/lib/nutmeg", nil
-	}
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "nutmeg"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("state directory: %w", err)
-	}
-	return filepath.Join(home, ".local", "state", "nutmeg"), nil
+	return paths.State(system)
 }
 
 // Paths of a state directory.
@@ -111,6 +106,7 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	sup   *Supervisor
+	mon   *monitor.Monitor // Native: does upsmon's job (native.go)
 	w     *Watcher
 	queue *notify.Queue
 	admin string
@@ -273,6 +269,12 @@ func New(cfg Config) (*Service, error) {
 		}
 		return svc, nil
 	}
+	if cfg.Native {
+		if err := svc.newNative(s, mail); err != nil {
+			return nil, err
+		}
+		return svc, nil
+	}
 	etc := EtcDir(cfg.StateDir)
 	if s.Mode != nut.ModeSecondary {
 		if svc.admin = adminPasswordIn(etc); svc.admin == "" {
@@ -354,6 +356,9 @@ func (svc *Service) Watcher() *Watcher { return svc.w }
 // the socket. If NUT does not come up at first, Run returns that error
 // (with the daemon's own words); later deaths are restarted with backoff.
 func (svc *Service) Run(ctx context.Context) error {
+	if svc.mon != nil {
+		return svc.runNative(ctx)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if svc.sup == nil { // system mode: NUT is the platform's

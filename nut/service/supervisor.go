@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
@@ -448,7 +447,7 @@ func (s *Supervisor) spawn(name, bin string, args ...string) (*child, error) {
 	cmd.Stdout, cmd.Stderr = out, out
 	// Own process group: stopping upsmon means its parent and its child.
 	// No parent-death signal: see the type's comment.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procgroup.Attr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}

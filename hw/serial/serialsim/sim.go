@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package serialsim gives tests and benchmarks simulated serial devices on
 // pseudo-terminals: the code under test opens the pty's slave path as if it
 // were /dev/ttyS0, and a simulator goroutine on the master side plays a

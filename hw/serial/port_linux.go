@@ -1,5 +1,5 @@
-// Package serial finds serial ports and asks each, with read-only queries
-// and a hard timeout, whether a UPS that speaks a known protocol is on it.
+//go:build linux
+
 package serial
 
 import (
@@ -12,9 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// ErrInUse means another process holds the port; it is not touched.
-var ErrInUse = errors.New("port in use by another process")
 
 // Holders returns "pid (command)" for every other process that has path
 // open, by reading /proc/*/fd. Root sees every process; an ordinary user

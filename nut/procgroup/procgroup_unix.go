@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package procgroup stops a daemon together with everything it forked.
 // NUT's upsmon runs as a parent and a child: ending only the pid we started
 // leaves the child behind, and the next upsmon then refuses to start.
@@ -27,3 +29,7 @@ func Stop(pgid int, done <-chan struct{}, grace time.Duration) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Attr starts a process as the leader of its own process group, so that
+// Stop reaches everything it forks.
+func Attr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }

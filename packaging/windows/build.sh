@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Cross-builds Nutmeg for Windows (amd64) into OUT (default bin/windows):
+# nutmeg.exe (Fyne: cgo through x86_64-w64-mingw32-gcc), nutmeg-tray.exe
+# (no cgo), both with the icon, version information and manifest embedded,
+# and the NSIS installer nutmeg-VERSION-setup.exe.
+# usage: packaging/windows/build.sh [OUT]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+out=$(mkdir -p "${1:-$top/bin/windows}" && cd "${1:-$top/bin/windows}" && pwd)
+GO=${GO:-go}
+version=$(sed -n 's/^Version *= *"\(.*\)"/\1/p' "$top/FyneApp.toml")
+build=$(sed -n 's/^Build *= *\([0-9]*\)/\1/p' "$top/FyneApp.toml")
+res=$(mktemp -d)
+trap 'rm -rf "$res"' EXIT
+
+cd "$top"
+"$GO" run ./packaging/windows/mkres -out "$res" -version "$version" -build "${build:-0}"
+# The .syso files are picked up by go build for windows/amd64 only; they are
+# generated, never committed (.gitignore).
+for b in nutmeg nutmeg-tray; do
+	(cd "$res" && x86_64-w64-mingw32-windres -O coff -i "$b.rc" -o "$b.syso")
+	cp "$res/$b.syso" "cmd/$b/rsrc_windows_amd64.syso"
+done
+trap 'rm -rf "$res" cmd/nutmeg/rsrc_windows_amd64.syso cmd/nutmeg-tray/rsrc_windows_amd64.syso' EXIT
+cp "$res/nutmeg.ico" "$out/nutmeg.ico"
+
+# -H windowsgui: no console window for the tray and the windows. The CLI
+# still writes to a console it was started from (see README).
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -trimpath -ldflags "-H windowsgui" -o "$out/nutmeg-tray.exe" ./cmd/nutmeg-tray
+GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
+	"$GO" build -trimpath -o "$out/nutmeg.exe" ./cmd/nutmeg
+
+makensis -V2 -DVERSION="$version" -DBIN="$out" -DOUT="$out/nutmeg-$version-setup.exe" "$here/nutmeg.nsi"
+echo "built $out/nutmeg.exe $out/nutmeg-tray.exe $out/nutmeg-$version-setup.exe"

@@ -1,0 +1,333 @@
+// Tests of the Windows build (bin/windows, `make windows`) under Wine, run
+// from Linux by `make test`: the screenshots, the installer, and
+// `nutmeg.exe service` as a secondary against a real upsd (nut/nutlab).
+// NUTMEG_WINDOWS_BIN names the directory with the built files; without it
+// (or without Wine) the tests skip, except under CI=true, where they fail.
+package windows
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/client"
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+)
+
+func need(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true: " + why)
+	}
+	t.Skip(why)
+}
+
+// winBin is the directory of the Windows build.
+func winBin(t *testing.T) string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("the Wine tests run on Linux")
+	}
+	d := os.Getenv("NUTMEG_WINDOWS_BIN")
+	if d == "" {
+		need(t, "NUTMEG_WINDOWS_BIN is not set (make test sets it after make windows)")
+	}
+	d, _ = filepath.Abs(d)
+	if _, err := os.Stat(filepath.Join(d, "nutmeg.exe")); err != nil {
+		need(t, "no Windows build: "+err.Error())
+	}
+	return d
+}
+
+// top is the repository's root.
+func top(t *testing.T) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(wd, "..", "..")
+}
+
+// wine runs a Windows program in Nutmeg's cached test WINEPREFIX.
+func wine(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
+	t.Helper()
+	if _, err := exec.LookPath("wineserver"); err != nil {
+		need(t, "Wine is not installed")
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(top(t), ".ci", "wine-exec.sh"), args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
+	return cmd
+}
+
+// prefix is the WINEPREFIX that wine-exec.sh uses.
+func prefix() string {
+	if p := os.Getenv("NUTMEG_WINEPREFIX"); p != "" {
+		return p
+	}
+	c := os.Getenv("XDG_CACHE_HOME")
+	if c == "" {
+		home, _ := os.UserHomeDir()
+		c = filepath.Join(home, ".cache")
+	}
+	return filepath.Join(c, "nutmeg", "wine")
+}
+
+// winPath is how a Windows program under Wine names a Unix path (drive Z:).
+func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
+
+func TestScreenshotsUnderWine(t *testing.T) {
+	bin := winBin(t)
+	out := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	start := time.Now()
+	b, err := wine(t, ctx, filepath.Join(bin, "nutmeg.exe"), "screenshots", "--out", winPath(out)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nutmeg.exe screenshots: %v\n%s", err, b)
+	}
+	t.Logf("screenshots under Wine in %v", time.Since(start).Round(time.Millisecond))
+	for _, sub := range []string{"wizard", "window", "tray"} {
+		files, _ := filepath.Glob(filepath.Join(out, sub, "*.png"))
+		more, _ := filepath.Glob(filepath.Join(out, sub, "*", "*.png"))
+		files = append(files, more...)
+		if len(files) == 0 {
+			t.Errorf("no %s pictures\n%s", sub, b)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil || img.Bounds().Dx() < 16 {
+				t.Errorf("%s: not a picture (%v)", f, err)
+			}
+		}
+	}
+}
+
+func TestInstallerUnderWine(t *testing.T) {
+	bin := winBin(t)
+	setups, _ := filepath.Glob(filepath.Join(bin, "nutmeg-*-setup.exe"))
+	if len(setups) != 1 {
+		t.Fatalf("want one installer in %s, found %v", bin, setups)
+	}
+	u, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(prefix(), "drive_c", "users", u.Username)
+	inst := filepath.Join(home, "AppData", "Local", "Programs", "Nutmeg")
+	lnk := filepath.Join(home, "AppData", "Roaming", "Microsoft", "Windows", "Start Menu", "Programs", "Nutmeg.lnk")
+	settings := filepath.Join(home, "AppData", "Roaming", "Nutmeg", "settings.json")
+	state := filepath.Join(home, "AppData", "Local", "Nutmeg", "events.jsonl")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	runKey := `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
+	query := func() string {
+		b, _ := wine(t, ctx, "reg", "query", runKey, "/v", "Nutmeg").CombinedOutput()
+		return string(b)
+	}
+	t.Cleanup(func() {
+		os.RemoveAll(inst)
+		os.Remove(lnk)
+		os.RemoveAll(filepath.Dir(settings))
+		os.RemoveAll(filepath.Dir(state))
+		wine(t, context.Background(), "reg", "delete", runKey, "/v", "Nutmeg", "/f").Run()
+	})
+
+	start := time.Now()
+	if b, err := wine(t, ctx, setups[0], "/S").CombinedOutput(); err != nil {
+		t.Fatalf("install: %v\n%s", err, b)
+	}
+	t.Logf("silent install in %v", time.Since(start).Round(time.Millisecond))
+	for _, f := range []string{"nutmeg.exe", "nutmeg-tray.exe", "nutmeg.ico", "uninstall.exe"} {
+		if _, err := os.Stat(filepath.Join(inst, f)); err != nil {
+			t.Errorf("installed: %v", err)
+		}
+	}
+	if _, err := os.Stat(lnk); err != nil {
+		t.Errorf("Start menu entry: %v", err)
+	}
+	if q := query(); !strings.Contains(q, `Programs\Nutmeg\nutmeg.exe`) {
+		t.Errorf("start at login: HKCU Run has no Nutmeg value:\n%s", q)
+	}
+	// The installed program runs.
+	b, err := wine(t, ctx, filepath.Join(inst, "nutmeg.exe"), "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "Nutmeg") {
+		t.Errorf("installed nutmeg.exe version: %v\n%s", err, b)
+	}
+
+	// The user's settings and the service's state, as a running Nutmeg leaves them.
+	for _, f := range []string{settings, state} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte("{}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start = time.Now()
+	if b, err := wine(t, ctx, filepath.Join(inst, "uninstall.exe"), "/S").CombinedOutput(); err != nil {
+		t.Fatalf("uninstall: %v\n%s", err, b)
+	}
+	// The uninstaller copies itself to %TEMP% and runs from there: wait.
+	for time.Since(start) < time.Minute {
+		if _, err := os.Stat(inst); os.IsNotExist(err) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("silent uninstall in %v", time.Since(start).Round(time.Millisecond))
+	if _, err := os.Stat(inst); !os.IsNotExist(err) {
+		left, _ := os.ReadDir(inst)
+		t.Errorf("program directory left behind (%d entries)", len(left))
+	}
+	if _, err := os.Stat(lnk); !os.IsNotExist(err) {
+		t.Error("Start menu entry left behind")
+	}
+	if q := query(); strings.Contains(q, "nutmeg.exe") {
+		t.Errorf("HKCU Run value left behind:\n%s", q)
+	}
+	if _, err := os.Stat(filepath.Dir(state)); !os.IsNotExist(err) {
+		t.Error("state directory %LOCALAPPDATA%\\Nutmeg left behind")
+	}
+	if _, err := os.Stat(settings); err != nil {
+		t.Errorf("a silent uninstall must keep the settings: %v", err)
+	}
+}
+
+const (
+	monUser, monPass     = "winmon", "Win-mon-Pw1"
+	adminUser, adminPass = "admin", "Admin-Pw2"
+)
+
+// serviceLab starts dummy-ups and upsd on 127.0.0.1 and `nutmeg.exe
+// service` under Wine as their secondary, and waits until it has logged in.
+func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, marker string) {
+	bin := winBin(t)
+	lab = nutlab.New(t)
+	marker = filepath.Join(lab.Dir, "shutdown.marker")
+	lab.WriteFile("nut.conf", "MODE=netserver\n")
+	lab.WriteFile("ups.conf", "[ups]\n\tdriver = dummy-ups\n\tport = ups.dev\n\tdesc = \"wine\"\n")
+	lab.WriteFile("upsd.conf", fmt.Sprintf("LISTEN 127.0.0.1 %d\n", lab.Port))
+	lab.WriteFile("upsd.users", fmt.Sprintf("[%s]\n\tpassword = %s\n\tupsmon secondary\n[%s]\n\tpassword = %s\n\tupsmon primary\n",
+		monUser, monPass, adminUser, adminPass))
+	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OL", "battery.charge": "100", "battery.runtime": "1800"})
+	lab.StartDriver("dummy-ups", "ups")
+	lab.WaitDriverSocket("dummy-ups", "ups")
+	lab.StartUpsd()
+	lab.WaitReady("ups", 15*time.Second)
+
+	settings := map[string]any{"version": 1, "identifier": "ups", "mode": "secondary", "remotehost": "127.0.0.1",
+		"remoteport": lab.Port, "monuser": monUser, "shutdown": shutdown, "shutdowntimer": timer,
+		"shutdowncmd": `echo down>` + winPath(marker), "hostsync": 15, "nocommwarntime": 300, "runtimelow": 0}
+	b, _ := json.Marshal(settings)
+	sf := filepath.Join(lab.Dir, "settings.json")
+	if err := os.WriteFile(sf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	cmd := wine(t, ctx, filepath.Join(bin, "nutmeg.exe"), "service", "--settings", winPath(sf), "--state", winPath(filepath.Join(lab.Dir, "winstate")))
+	cmd.Env = append(os.Environ(), "NUTMEG_MONITOR_PASSWORD="+monPass)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("nutmeg.exe service said:\n%s", out.String())
+		}
+	})
+	lab.WaitLogins("ups", 1, 90*time.Second)
+	t.Logf("nutmeg.exe service logged in to upsd %v after start", time.Since(start).Round(time.Millisecond))
+	return lab, marker
+}
+
+// finalDelay is the monitor's FINALDELAY (its default, as upsmon's).
+const finalDelay = 5 * time.Second
+
+func waitMarker(path string, within time.Duration) (time.Duration, bool) {
+	start := time.Now()
+	for time.Since(start) < within {
+		if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+			return time.Since(start), true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return within, false
+}
+
+// FSD set on the primary: the Windows secondary runs its shutdown command
+// within FINALDELAY + 2 s.
+func TestServiceFSDUnderWine(t *testing.T) {
+	lab, marker := serviceLab(t, "lowbatt", 30)
+	time.Sleep(2 * time.Second) // it has seen the UPS online
+	c, err := client.Dial(context.Background(), lab.Addr(), client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(adminUser, adminPass); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.FSD("ups"); err != nil {
+		t.Fatalf("FSD as the primary: %v", err)
+	}
+	took, ok := waitMarker(marker, finalDelay+2*time.Second)
+	if !ok {
+		t.Fatalf("no shutdown within FINALDELAY + 2 s (%v) of FSD", finalDelay+2*time.Second)
+	}
+	if took < finalDelay-time.Second {
+		t.Fatalf("shut down %v after FSD, before FINALDELAY (%v)", took, finalDelay)
+	}
+	t.Logf("FSD → shutdown command after %v (FINALDELAY %v)", took.Round(time.Millisecond), finalDelay)
+}
+
+// On battery with a 10 s timer, power back after 3 s: no shutdown, then or
+// later.
+func TestServicePowerBackUnderWine(t *testing.T) {
+	const timer = 10
+	lab, marker := serviceLab(t, "batt", timer)
+	time.Sleep(2 * time.Second)
+	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
+	lab.WaitVar("ups", "ups.status", func(v string) bool { return strings.HasPrefix(v, "OB") }, 15*time.Second)
+	time.Sleep(3 * time.Second)
+	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OL CHRG", "battery.charge": "90", "battery.runtime": "1500"})
+	lab.WaitVar("ups", "ups.status", func(v string) bool { return strings.HasPrefix(v, "OL") }, 15*time.Second)
+	if _, ok := waitMarker(marker, timer*time.Second+finalDelay+2*time.Second); ok {
+		t.Fatal("the Windows secondary shut down although the power came back before the timer")
+	}
+}
+
+// The same without the power coming back: the countdown ends in the
+// monitor's forced shutdown, FINALDELAY later the command runs.
+func TestServiceCountdownUnderWine(t *testing.T) {
+	const timer = 10
+	lab, marker := serviceLab(t, "batt", timer)
+	time.Sleep(2 * time.Second)
+	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
+	lab.WaitVar("ups", "ups.status", func(v string) bool { return strings.HasPrefix(v, "OB") }, 15*time.Second)
+	took, ok := waitMarker(marker, timer*time.Second+finalDelay+4*time.Second)
+	if !ok {
+		t.Fatalf("no shutdown %v after the power failed (timer %d s, FINALDELAY %v)", took, timer, finalDelay)
+	}
+	t.Logf("on battery → shutdown command after %v (timer %d s + FINALDELAY %v)", took.Round(time.Millisecond), timer, finalDelay)
+}
