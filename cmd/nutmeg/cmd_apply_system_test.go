@@ -66,13 +66,11 @@ func TestWizardSystemCommandAppliesForReal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Inside the overlay /etc/nut starts as NUT's package leaves it before
-	// any setup (MODE=none); Debian's stock example lines count as
-	// hand-written until nut/conf recognises them (issue 11).
+	// Inside the overlay /etc/nut is this machine's: Debian's stock files
+	// (MODE=none) count as "installed, not set up" and are replaced.
 	write("pkexec", `#!/bin/sh
 printf '%s\n' "$@" > "`+dir+`/pkexec.args"
-exec unshare -m sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=`+upper+`,workdir=`+work+` /etc &&
-	rm -f /etc/nut/* && echo MODE=none > /etc/nut/nut.conf && exec "$@"' pkexec "$@"
+exec unshare -m sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=`+upper+`,workdir=`+work+` /etc && exec "$@"' pkexec "$@"
 `)
 	write("systemctl", "#!/bin/sh\necho \"$*\" >> "+dir+"/systemctl.calls\n")
 
