@@ -48,9 +48,7 @@ func TestTrayStartsTheUserService(t *testing.T) {
 	defer lock.Close()
 
 	tray := exec.Command(filepath.Join(dir, "nutmeg"))
-	// The private session bus has no keyring: the secrets come from the
-	// environment, the extra users too (a comment: none).
-	tray.Env = append(env, "NUTMEG_MONITOR_PASSWORD="+s.MonPwd, "NUTMEG_EXTRA_USERS=# none")
+	tray.Env = append(env, "NUTMEG_MONITOR_PASSWORD="+s.MonPwd)
 	var out syncBuf
 	tray.Stdout, tray.Stderr = &out, &out
 	if err := tray.Start(); err != nil {

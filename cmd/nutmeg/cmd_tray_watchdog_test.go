@@ -43,9 +43,7 @@ func TestTrayWatchdogRestartsAKilledService(t *testing.T) {
 	tray := exec.Command(filepath.Join(dir, "nutmeg"))
 	// its private session bus and runtime dir hold no systemd user
 	// manager, so the tray must watch the service by itself
-	// The private session bus has no keyring: the secrets come from the
-	// environment, the extra users too (a comment: none).
-	tray.Env = append(env, "NUTMEG_MONITOR_PASSWORD="+s.MonPwd, "NUTMEG_EXTRA_USERS=# none")
+	tray.Env = append(env, "NUTMEG_MONITOR_PASSWORD="+s.MonPwd)
 	var out syncBuf
 	tray.Stdout, tray.Stderr = &out, &out
 	if err := tray.Start(); err != nil {
