@@ -11,7 +11,11 @@ import (
 
 // showState puts the state into the header, the figures and the commands.
 func (w *Window) showState() {
-	if h := HeadlineOf(w.linked, w.state); h != w.shownHead {
+	h := HeadlineOf(w.linked, w.state)
+	if !w.linked && w.cfg.Unlinked != nil {
+		h = *w.cfg.Unlinked
+	}
+	if h != w.shownHead {
 		w.shownHead = h
 		w.title.Text = h.Title
 		w.title.Importance = importance(h.Level)
