@@ -3,8 +3,15 @@ package window
 // The History tab: the chart of charge and load, redrawn when a sample arrives.
 
 import (
+	"time"
+
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 )
+
+// emptyRetries bounds the quick re-reads of an empty history: a service
+// that has just started takes its first sample at its first poll, moments
+// after it answers; after that the minute's reload (Follow) takes over.
+const emptyRetries = 5
 
 func (w *Window) loadHistory(rng Range) {
 	w.request(api.Request{Op: "history", Range: rng.Name}, func(r api.Reply, err error) {
@@ -16,6 +23,16 @@ func (w *Window) loadHistory(rng Range) {
 			w.showHistory()
 			w.chartNote.SetText("The history could not be read: " + reason(r, err))
 			return
+		}
+		if len(r.History) == 0 && w.linked && w.emptyReads < emptyRetries {
+			w.emptyReads++
+			time.AfterFunc(time.Second, func() {
+				w.cfg.Post(func() {
+					if w.linked && rng == w.rng {
+						w.loadHistory(rng)
+					}
+				})
+			})
 		}
 		if w.chartShown && sameSamples(w.history, r.History) {
 			return // no new sample: the chart stays as drawn

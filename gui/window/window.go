@@ -121,6 +121,7 @@ type Window struct {
 	shownHead  Headline
 	shownGlyph icon.State
 	chartShown bool // the chart shows w.history for w.rng
+	emptyReads int  // quick re-reads of an empty history so far
 }
 
 // New builds the window in app a (not shown yet).
