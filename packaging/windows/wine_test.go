@@ -181,16 +181,21 @@ func TestInstallerUnderWine(t *testing.T) {
 		}
 	}
 	start = time.Now()
-	if b, err := wine(t, ctx, filepath.Join(inst, "uninstall.exe"), "/S").CombinedOutput(); err != nil {
-		t.Fatalf("uninstall: %v\n%s", err, b)
+	// The uninstaller copies itself to %TEMP% and runs from there (holding
+	// no pipe of ours: output to /dev/null): wait until it is done.
+	if err := wine(t, ctx, filepath.Join(inst, "uninstall.exe"), "/S").Run(); err != nil {
+		t.Fatalf("uninstall: %v", err)
 	}
-	// The uninstaller copies itself to %TEMP% and runs from there: wait.
 	for time.Since(start) < time.Minute {
 		if _, err := os.Stat(inst); os.IsNotExist(err) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The program directory goes first; wait for the uninstaller to end.
+	ws := exec.CommandContext(ctx, "wineserver", "-w")
+	ws.Env = append(os.Environ(), "WINEPREFIX="+prefix())
+	_ = ws.Run()
 	t.Logf("silent uninstall in %v", time.Since(start).Round(time.Millisecond))
 	if _, err := os.Stat(inst); !os.IsNotExist(err) {
 		left, _ := os.ReadDir(inst)
