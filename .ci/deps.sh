@@ -10,7 +10,10 @@ pkgs=(
 	gcc                          # cgo
 	xvfb dbus gnome-keyring      # headless display, session bus, keyring for tests
 	desktop-file-utils systemd   # packaging checks (desktop-file-validate, systemd-analyze)
-	dpkg                         # dpkg-deb for the .deb
+	dpkg binutils                # dpkg-deb, strip for the .deb (nfpm builds it)
+	lintian appstream            # .deb and AppStream metainfo checks
+	mmdebstrap systemd-container # the boot test: Debian rootfs, systemd-nspawn
+	iproute2 util-linux          # ip netns and unshare: the office tests (cmd/nutmeg netns_test.go)
 	gcc-mingw-w64-x86-64 nsis    # make windows: cgo for Fyne, resources (windres), the installer
 	wine64                       # the Windows build's tests under Wine
 )

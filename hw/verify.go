@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,14 +58,12 @@ func Verify(ctx context.Context, db *driverdb.DB, s Suggestion, timeout time.Dur
 			return v
 		}
 	}
-	dir, err := os.MkdirTemp("", "nutmeg-verify-")
+	dir, err := verifyDir()
 	if err != nil {
 		v.Error = "temp dir: " + err.Error()
 		return v
 	}
 	defer os.RemoveAll(dir)
-	// Run as root, the driver drops to the nut user: let it use the dir.
-	os.Chmod(dir, 0o777)
 
 	args := []string{"-s", "probe", "-x", "port=" + s.Port}
 	keys := make([]string, 0, len(s.Options))
@@ -128,4 +128,29 @@ func tail(s string, n int) string {
 		return s
 	}
 	return "…" + s[len(s)-n:]
+}
+
+// verifyDir makes the driver's private state dir for one probe run: 0700,
+// and owned by the user nut when we are root (the driver drops to it), never
+// world-writable, where another local user could plant a socket or a pid
+// file.
+func verifyDir() (string, error) {
+	dir, err := os.MkdirTemp("", "nutmeg-verify-")
+	if err != nil {
+		return "", err
+	}
+	if os.Geteuid() != 0 {
+		return dir, nil
+	}
+	u, err := user.Lookup("nut")
+	if err != nil {
+		return dir, nil // no user nut: the driver keeps running as root
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	if err := os.Chown(dir, uid, gid); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
 }

@@ -32,7 +32,7 @@ var ErrNewerVersion = errors.New("settings file is newer than this Nutmeg")
 
 // secretKeys are keys that carry secrets: the NAS's API and version-0 files
 // may hold them, a current settings file never does.
-var secretKeys = []string{"monpwd", "remotepwd"}
+var secretKeys = []string{"monpwd", "remotepwd", "extrausers"}
 
 // Load reads a settings file, migrating older versions forward, and
 // normalizes it. A missing file gives an error wrapping fs.ErrNotExist.
@@ -84,6 +84,22 @@ func Decode(data []byte) (Settings, error) {
 		if err := decodeV0(raw, &s); err != nil {
 			return Settings{}, fmt.Errorf("migrate version 0: %w", err)
 		}
+	case version == 1:
+		// Version 1 kept extrausers in the file: take it into memory; the
+		// caller stores it with the secrets and the next Save drops it.
+		if v, ok := raw["extrausers"]; ok {
+			if err := json.Unmarshal(v, &s.ExtraUsers); err != nil {
+				return Settings{}, fmt.Errorf(`key "extrausers": %w`, err)
+			}
+			delete(raw, "extrausers")
+			var err error
+			if data, err = json.Marshal(raw); err != nil {
+				return Settings{}, err
+			}
+		}
+		if err := decodeV1(data, raw, &s); err != nil {
+			return Settings{}, err
+		}
 	case version == SettingsVersion:
 		if err := decodeV1(data, raw, &s); err != nil {
 			return Settings{}, err
@@ -96,11 +112,14 @@ func Decode(data []byte) (Settings, error) {
 	return s, nil
 }
 
-// decodeV1 reads the current format strictly: an unknown key is a typo
+// decodeV1 reads versions 1 and 2 strictly: an unknown key is a typo
 // that would otherwise be silently ignored.
 func decodeV1(data []byte, raw map[string]json.RawMessage, s *Settings) error {
 	for _, k := range secretKeys {
 		if _, ok := raw[k]; ok {
+			if k == "extrausers" {
+				return fmt.Errorf("key %q: the extra users hold passwords, so they are not kept in the settings file; remove the key and enter them in Nutmeg's settings (they go into the keyring)", k)
+			}
 			return fmt.Errorf("key %q: passwords are not kept in the settings file; remove it and store the password with Nutmeg (it goes into the keyring)", k)
 		}
 	}
@@ -109,6 +128,16 @@ func decodeV1(data []byte, raw map[string]json.RawMessage, s *Settings) error {
 		if json.Unmarshal(smtp, &m) == nil {
 			if _, ok := m["password"]; ok {
 				return errors.New(`key "smtp.password": passwords are not kept in the settings file; remove it and store the password with Nutmeg (it goes into the keyring)`)
+			}
+		}
+	}
+	if w, ok := raw["watch"]; ok {
+		var list []map[string]json.RawMessage
+		if json.Unmarshal(w, &list) == nil {
+			for i, m := range list {
+				if _, ok := m["password"]; ok {
+					return fmt.Errorf(`key "watch[%d].password": passwords are not kept in the settings file; remove it and store the password with Nutmeg (it goes into the keyring)`, i)
+				}
 			}
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 // noSecrets is s as it comes back from a file: secrets are not stored.
 func noSecrets(s Settings) Settings {
-	s.MonPwd, s.RemotePwd, s.SMTP.Password = "", "", ""
+	s.MonPwd, s.RemotePwd, s.SMTP.Password, s.ExtraUsers = "", "", "", ""
 	return s
 }
 
@@ -52,7 +52,8 @@ func TestSaveNeverWritesSecrets(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "settings.json")
 	s := Defaults()
 	s.SMTP.Password = "smtp-" + GeneratePassword()
-	secrets := []string{s.MonPwd, s.RemotePwd, s.SMTP.Password}
+	s.ExtraUsers = "[admin]\n\tpassword = \"extra-" + GeneratePassword() + "\"\n"
+	secrets := []string{s.MonPwd, s.RemotePwd, s.SMTP.Password, s.ExtraUsers}
 	if err := Save(path, s); err != nil {
 		t.Fatal(err)
 	}
@@ -65,12 +66,12 @@ func TestSaveNeverWritesSecrets(t *testing.T) {
 			t.Errorf("secret %d is in the file", i)
 		}
 	}
-	for _, key := range []string{`"monpwd"`, `"remotepwd"`, `"password"`} {
+	for _, key := range []string{`"monpwd"`, `"remotepwd"`, `"password"`, `"extrausers"`} {
 		if strings.Contains(string(b), key) {
 			t.Errorf("file has key %s", key)
 		}
 	}
-	if !strings.Contains(string(b), `"version": 1`) || !strings.Contains(string(b), `"monuser": "upsmon"`) {
+	if !strings.Contains(string(b), `"version": 2`) || !strings.Contains(string(b), `"monuser": "upsmon"`) {
 		t.Fatalf("file lacks the settings:\n%s", b)
 	}
 }
@@ -201,7 +202,7 @@ func TestLoadErrors(t *testing.T) {
 		is         error
 		want       string
 	}{
-		{"newer version", `{"version": 7, "identifier": "ups"}`, ErrNewerVersion, "version 7, this Nutmeg reads up to version 1"},
+		{"newer version", `{"version": 7, "identifier": "ups"}`, ErrNewerVersion, "version 7, this Nutmeg reads up to version 2"},
 		{"negative version", `{"version": -1}`, nil, "version -1 is not valid"},
 		{"version not a number", `{"version": "1"}`, nil, `key "version": want a whole number`},
 		{"unknown key", `{"version": 1, "shutdowntimmer": 30}`, nil, `unknown field "shutdowntimmer"`},
@@ -244,5 +245,32 @@ func TestDefaultPath(t *testing.T) {
 	}
 	if SystemPath != "/etc/nutmeg/settings.json" {
 		t.Fatal(SystemPath)
+	}
+}
+
+// Version 1 kept the extra users in the file: Load takes them into memory
+// (the caller moves them to the secrets) and Save drops them; a version-2
+// file that carries them is refused with a message that says why.
+func TestExtraUsersLeaveTheFile(t *testing.T) {
+	dir := t.TempDir()
+	v1 := filepath.Join(dir, "v1.json")
+	os.WriteFile(v1, []byte(`{"version": 1, "identifier": "ups", "extrausers": "[admin]\n\tpassword = \"s3cret\"\n"}`), 0o600)
+	s, err := Load(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ExtraUsers != "[admin]\n\tpassword = \"s3cret\"\n" || s.Version != SettingsVersion {
+		t.Fatalf("v1 extrausers %q, version %d", s.ExtraUsers, s.Version)
+	}
+	if err := Save(v1, s); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(v1); strings.Contains(string(b), "s3cret") || strings.Contains(string(b), "extrausers") {
+		t.Fatalf("saved file still holds the extra users:\n%s", b)
+	}
+	v2 := filepath.Join(dir, "v2.json")
+	os.WriteFile(v2, []byte(`{"version": 2, "identifier": "ups", "extrausers": "[admin]"}`), 0o600)
+	if _, err := Load(v2); err == nil || !strings.Contains(err.Error(), `key "extrausers": the extra users hold passwords`) {
+		t.Fatalf("version 2 with extrausers: %v", err)
 	}
 }

@@ -5,8 +5,9 @@ package nut
 import "fmt"
 
 // SettingsVersion is the current settings file format. Load migrates older
-// versions forward.
-const SettingsVersion = 1
+// versions forward. Version 2 moved extrausers out of the file (it holds
+// upsd passwords) into the secrets.
+const SettingsVersion = 2
 
 // Modes and shutdown policies, as the NAS's API spells them (lower case).
 const (
@@ -42,7 +43,10 @@ type Settings struct {
 	MonUser string `json:"monuser"`
 	MonPwd  string `json:"-"` // keyring: secret.MonitorPassword
 
-	ExtraUsers string `json:"extrausers"`
+	// ExtraUsers is extra upsd.users sections; it holds their passwords, so
+	// it lives with the secrets (keyring: secret.ExtraUsers), never in the
+	// settings file.
+	ExtraUsers string `json:"-"`
 
 	// RMonitor makes upsd listen on all interfaces. Remote secondaries then
 	// log in as RemoteUser (upsmon secondary rights) with RemotePwd, which is
@@ -55,6 +59,11 @@ type Settings struct {
 	ShutdownTimer int    `json:"shutdowntimer"`
 	ShutdownCmd   string `json:"shutdowncmd"`
 	PowerDown     bool   `json:"powerdown"`
+	// RuntimeLow (seconds, 0 = off): on battery with battery.runtime below
+	// it counts as low battery, in both shutdown modes, so that a long
+	// timer or flapping mains never outlasts the battery. A UPS that does
+	// not report its runtime never triggers it.
+	RuntimeLow int `json:"runtimelow"`
 
 	EmailNotify bool     `json:"emailnotify"`
 	ToEmail     []string `json:"toemail"`
@@ -73,6 +82,9 @@ type Settings struct {
 
 	// Autostart starts the tray at login.
 	Autostart bool `json:"autostart"`
+
+	// Watch lists more UPSes to show read-only (nut/watch.go).
+	Watch []Watched `json:"watch,omitempty"`
 }
 
 // SMTP is the outgoing mail server. The password is in the keyring.

@@ -153,6 +153,9 @@ func (s Settings) validate(needSecrets bool) error {
 		c.bad("shutdown", `must be "batt" (UPS goes on battery) or "lowbatt" (UPS reaches low battery)`, s.Shutdown)
 	}
 	c.seconds("shutdowntimer", s.ShutdownTimer, 0)
+	if s.RuntimeLow < 0 || s.RuntimeLow > MaxRuntimeLow {
+		c.bad("runtimelow", fmt.Sprintf("must be 0 (off) or from 1 to %d seconds", MaxRuntimeLow), strconv.Itoa(s.RuntimeLow))
+	}
 	c.plainText("shutdowncmd", s.ShutdownCmd, false)
 
 	c.email(s)
@@ -175,6 +178,8 @@ func (s Settings) validate(needSecrets bool) error {
 			c.bad("postpone.max", "must be 0 or more", strconv.Itoa(s.Postpone.Max))
 		}
 	}
+
+	c.watch(s)
 
 	if len(c.errs) == 0 {
 		return nil
@@ -478,6 +483,7 @@ func (s *Settings) Normalize() {
 	s.SMTP.Host = strings.TrimSpace(s.SMTP.Host)
 	s.SMTP.TLS = strings.ToLower(strings.TrimSpace(s.SMTP.TLS))
 	s.SMTP.From = strings.TrimSpace(s.SMTP.From)
+	normalizeWatch(s.Watch)
 }
 
 // ParseDriverString splits a driver as the NAS's screen and NUT's driver

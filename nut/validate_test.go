@@ -136,6 +136,8 @@ func TestValidateRules(t *testing.T) {
 		{"shutdown unknown", validPrimary, func(s *Settings) { s.Shutdown = "never" }, []want{{"shutdown", `must be "batt"`}}},
 		{"shutdown lowbatt", validPrimary, func(s *Settings) { s.Shutdown = ShutdownLowBatt }, nil},
 		{"shutdowntimer negative", validPrimary, func(s *Settings) { s.ShutdownTimer = -1 }, []want{{"shutdowntimer", "from 0 to 86400 seconds"}}},
+		{"runtimelow negative", validPrimary, func(s *Settings) { s.RuntimeLow = -1 }, []want{{"runtimelow", "0 (off) or from 1 to 3600 seconds"}}},
+		{"runtimelow over an hour", validPrimary, func(s *Settings) { s.RuntimeLow = 3601 }, []want{{"runtimelow", "0 (off) or from 1 to 3600 seconds"}}},
 		{"shutdowntimer over a day", validPrimary, func(s *Settings) { s.ShutdownTimer = 86401 }, []want{{"shutdowntimer", "from 0 to 86400 seconds"}}},
 		{"shutdowntimer a day", validPrimary, func(s *Settings) { s.ShutdownTimer = 86400 }, nil},
 		{"shutdowncmd newline", validPrimary, func(s *Settings) { s.ShutdownCmd = "/bin/true\nPOWERDOWNFLAG /x" }, []want{{"shutdowncmd", "one line"}}},

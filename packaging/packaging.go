@@ -19,13 +19,21 @@ const UdevRuleName = "63-nutmeg-ups.rules"
 //go:embed linux/nutmeg.desktop
 var DesktopEntry []byte
 
-// PolkitPolicy declares the action pkexec asks for before `nutmeg apply --system`.
+// PolkitPolicy declares the action pkexec asks for before `nutmeg apply
+// --system`: it admits only ApplySystemHelper.
 //
 //go:embed polkit/io.github.nutmeg_ups.nutmeg.policy
 var PolkitPolicy []byte
 
 // PolkitAction is the action id in PolkitPolicy.
 const PolkitAction = "io.github.nutmeg_ups.nutmeg.apply-system"
+
+// ApplySystemHelper is the program the GUI runs through pkexec to set up
+// system mode: `pkexec ApplySystemHelper [--password-stdin] [--force]` runs
+// `nutmeg apply --system` with those flags (pkexec clears the environment,
+// so the monitor password comes on stdin). The .deb installs it from
+// libexec/nutmeg-apply-system.
+const ApplySystemHelper = "/usr/libexec/nutmeg/nutmeg-apply-system"
 
 // SystemdUnit runs `nutmeg service` in system mode.
 //

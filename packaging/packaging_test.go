@@ -3,13 +3,17 @@ package packaging
 import (
 	"bufio"
 	"bytes"
+	"debug/elf"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/conf"
 )
 
 // needTool skips outside CI when a checking tool is missing; under CI it
@@ -68,8 +72,22 @@ func TestPolkitPolicyDeclaresTheApplyAction(t *testing.T) {
 			exe = an.Value
 		}
 	}
-	if exe != "/usr/bin/nutmeg" {
-		t.Errorf("exec.path %q, want /usr/bin/nutmeg (where the .deb installs it)", exe)
+	if exe != ApplySystemHelper {
+		t.Errorf("exec.path %q, want %s: the action must admit nothing but apply --system", exe, ApplySystemHelper)
+	}
+	// and that helper runs apply --system, whatever arguments it gets
+	helper, err := os.ReadFile("libexec/" + filepath.Base(ApplySystemHelper))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var execs []string
+	for _, l := range strings.Split(string(helper), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "exec ") {
+			execs = append(execs, strings.TrimSpace(l))
+		}
+	}
+	if len(execs) != 1 || execs[0] != `exec /usr/bin/nutmeg apply --system "$@"` {
+		t.Errorf("helper execs %q, want only nutmeg apply --system", execs)
 	}
 }
 
@@ -132,42 +150,163 @@ func TestSystemdUnitVerifies(t *testing.T) {
 	}
 }
 
-// The .deb script, run for real on a stand-in binary, yields a package with
-// every file in place and the dependencies on NUT.
+// The .deb, built by nfpm from the real binaries, holds every file in place,
+// depends on the packages of every library the binaries link, carries the
+// maintainer scripts, and lintian finds no error in it.
 func TestDebPackageBuilds(t *testing.T) {
 	needTool(t, "dpkg-deb")
+	lintian := needTool(t, "lintian")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "nutmeg")
 	for _, name := range []string{"nutmeg", "nutmeg-tray"} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\necho stand-in\n"), 0o755); err != nil {
-			t.Fatal(err)
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), "../cmd/"+name).CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", name, err, out)
 		}
 	}
-	out, err := exec.Command("bash", "deb/build.sh", bin, filepath.Join(dir, "out")).Output()
+	cmd := exec.Command("bash", "deb/build.sh", dir, filepath.Join(dir, "out"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("build.sh: %v", err)
+		t.Fatalf("build.sh: %v\n%s", err, stderr.String())
 	}
 	deb := strings.TrimSpace(string(out))
 	list, err := exec.Command("dpkg-deb", "-c", deb).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"./usr/bin/nutmeg", "./usr/bin/nutmeg-tray", "./usr/share/applications/io.github.nutmeg_ups.nutmeg.desktop",
-		"./usr/share/icons/hicolor/512x512/apps/io.github.nutmeg_ups.nutmeg.png",
+	want := []string{"./usr/bin/nutmeg", "./usr/bin/nutmeg-tray", "./usr/libexec/nutmeg/nutmeg-apply-system",
+		"./usr/share/applications/io.github.nutmeg_ups.nutmeg.desktop",
+		"./usr/share/metainfo/io.github.nutmeg_ups.nutmeg.metainfo.xml",
+		"./usr/share/icons/hicolor/scalable/apps/io.github.nutmeg_ups.nutmeg.svg",
 		"./usr/share/polkit-1/actions/io.github.nutmeg_ups.nutmeg.policy",
-		"./lib/udev/rules.d/63-nutmeg-ups.rules", "./lib/systemd/system/nutmeg.service"} {
+		"./lib/udev/rules.d/63-nutmeg-ups.rules", "./lib/systemd/system/nutmeg.service",
+		"./usr/share/man/man1/nutmeg.1.gz", "./usr/share/doc/nutmeg/copyright"}
+	for _, n := range []int{16, 22, 24, 32, 48, 64, 128, 256, 512} {
+		want = append(want, fmt.Sprintf("./usr/share/icons/hicolor/%dx%d/apps/io.github.nutmeg_ups.nutmeg.png", n, n))
+	}
+	for _, f := range want {
 		if !strings.Contains(string(list), f+"\n") {
 			t.Errorf("package lacks %s", f)
 		}
 	}
-	if !strings.Contains(string(list), "-rwxr-xr-x root/root") {
-		t.Error("binary not installed root-owned and executable")
+	for _, exe := range []string{"./usr/bin/nutmeg\n", "./usr/bin/nutmeg-tray\n", "./usr/libexec/nutmeg/nutmeg-apply-system\n"} {
+		if !regexp.MustCompile(`-rwxr-xr-x root/root +\d+ \S+ \S+ ` + regexp.QuoteMeta(exe)).Match(list) {
+			t.Errorf("%s not installed root-owned and executable", strings.TrimSpace(exe))
+		}
 	}
+	if regexp.MustCompile(`(?m)^d..-`).Match(list) {
+		t.Error("a directory in the package is not searchable (drw-)")
+	}
+
+	// Depends names NUT and the package of every library the binaries link.
 	depends, err := exec.Command("dpkg-deb", "-f", deb, "Depends").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(depends), "nut-server") || !strings.Contains(string(depends), "nut-client") {
-		t.Errorf("Depends %q lacks NUT", depends)
+	deps := map[string]bool{}
+	for _, d := range strings.Split(string(depends), ",") {
+		deps[strings.Fields(d)[0]] = true
+	}
+	for _, p := range []string{"nut-server", "nut-client", "libusb-1.0-0"} {
+		if !deps[p] {
+			t.Errorf("Depends %q lacks %s", depends, p)
+		}
+	}
+	for _, name := range []string{"nutmeg", "nutmeg-tray"} {
+		for _, lib := range neededLibs(t, filepath.Join(dir, name)) {
+			pkg := packageOfLib(t, lib)
+			if pkg != "" && !deps[pkg] {
+				t.Errorf("%s links %s (package %s), which Depends %q lacks", name, lib, pkg, depends)
+			}
+		}
+	}
+	ctrl, err := exec.Command("dpkg-deb", "-I", deb).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"postinst", "prerm", "postrm"} {
+		if !strings.Contains(string(ctrl), " "+s+" ") {
+			t.Errorf("control archive lacks %s", s)
+		}
+	}
+
+	lout, _ := exec.Command(lintian, "--tag-display-limit", "0", deb).CombinedOutput()
+	for _, l := range strings.Split(string(lout), "\n") {
+		if strings.HasPrefix(l, "E: ") {
+			t.Errorf("lintian: %s", l)
+		}
+	}
+	t.Logf("lintian:\n%s", lout)
+}
+
+// The maintainer scripts are valid sh, and postrm's purge restores exactly
+// the files Nutmeg manages in /etc/nut.
+func TestMaintainerScripts(t *testing.T) {
+	for _, name := range []string{"postinst", "prerm", "postrm"} {
+		if out, err := exec.Command("sh", "-n", "deb/"+name).CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", name, err, out)
+		}
+	}
+	postrm, err := os.ReadFile("deb/postrm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `managed="` + strings.Join(conf.ManagedNames, " ") + `"`
+	if !bytes.Contains(postrm, []byte(want)) {
+		t.Errorf("postrm does not restore conf.ManagedNames: want the line %s", want)
+	}
+	for _, s := range []string{conf.OriginalDir, conf.PreviousDir, conf.Marker} {
+		if !bytes.Contains(postrm, []byte(s)) {
+			t.Errorf("postrm does not mention %q", s)
+		}
+	}
+}
+
+// neededLibs lists the shared libraries a binary links (ELF DT_NEEDED).
+func neededLibs(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return libs
+}
+
+// packageOfLib is the Debian package that ships lib on this machine, or ""
+// when dpkg does not know it.
+func packageOfLib(t *testing.T, lib string) string {
+	t.Helper()
+	out, err := exec.Command("dpkg", "-S", "*/"+lib).Output()
+	if err != nil {
+		return ""
+	}
+	pkg, _, _ := strings.Cut(strings.SplitN(string(out), "\n", 2)[0], ":")
+	return pkg
+}
+
+// The AppStream metainfo validates and names the version being packaged.
+func TestMetainfoValidates(t *testing.T) {
+	tool := needTool(t, "appstreamcli")
+	path := "linux/io.github.nutmeg_ups.nutmeg.metainfo.xml"
+	out, err := exec.Command(tool, "validate", "--no-net", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("appstreamcli validate: %v\n%s", err, out)
+	}
+	toml, err := os.ReadFile("../FyneApp.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^Version *= *"(.*)"`).FindSubmatch(toml)
+	meta, _ := os.ReadFile(path)
+	if m == nil || !bytes.Contains(meta, []byte(`<release version="`+string(m[1])+`"`)) {
+		t.Errorf("metainfo has no <release> for version %s", m[1])
+	}
+	if !bytes.Contains(meta, []byte("<launchable type=\"desktop-id\">io.github.nutmeg_ups.nutmeg.desktop</launchable>")) {
+		t.Error("metainfo does not launch the installed desktop file")
 	}
 }

@@ -47,6 +47,11 @@ type Deps struct {
 	Render flow.Render
 
 	Applier Applier
+	// SystemApplier sets up system mode (NUT's units and nutmeg.service,
+	// through pkexec); when set, the wizard sets up system mode by default
+	// and Applier (user mode) is the fallback for a user who cannot give
+	// the administrator's password.
+	SystemApplier Applier
 	// Status reads the live status after a successful apply.
 	Status func(ctx context.Context, s nut.Settings) (client.Status, error)
 	// RunFix applies a known fix with the administrator's consent (e.g.
@@ -60,6 +65,14 @@ type Deps struct {
 	Store        secret.Store
 	SettingsPath string
 
+	// FindServers scans for NUT servers when the user asks (the
+	// secondary's "Find servers"); nil hides it.
+	FindServers FindServers
+
+	// Addresses lists this computer's addresses for other machines (the
+	// Review's join details; nil: joininfo.LocalHosts).
+	Addresses func() []string
+
 	// Hostname names this computer in the credentials for other machines.
 	Hostname string
 }
@@ -68,6 +81,14 @@ type Deps struct {
 // SettingsPath holds some (the keyring is asked only which secrets it has),
 // else a first setup.
 func Start(d Deps) (*flow.Flow, error) {
+	f, err := start(d)
+	if f != nil && d.SystemApplier != nil {
+		f.Run = flow.RunSystem
+	}
+	return f, err
+}
+
+func start(d Deps) (*flow.Flow, error) {
 	if d.SettingsPath == "" {
 		return flow.New(), nil
 	}
@@ -77,6 +98,12 @@ func Start(d Deps) (*flow.Flow, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read the saved settings: %w", err)
+	}
+	// The extra users live with the secrets; the Access page shows them.
+	if d.Store != nil {
+		if err := secret.LoadExtraUsers(d.Store, &s); err != nil {
+			return nil, fmt.Errorf("read the saved extra users: %w", err)
+		}
 	}
 	has := func(key string) bool {
 		if d.Store == nil {

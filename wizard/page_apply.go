@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nutmeg-ups/nutmeg/nut/atomicfile"
 	"os"
 	"strings"
 	"time"
@@ -36,6 +37,11 @@ type applyPage struct {
 	fixBtn   *widget.Button
 	fixNote  *widget.Label
 	bar      *widget.ProgressBarInfinite
+	// userBox offers the user mode after polkit refused the system mode.
+	userBox *fyne.Container
+	userBtn *widget.Button
+	// refused is true when the last run failed for want of authorization.
+	refused bool
 }
 
 func (p *applyPage) content() fyne.CanvasObject {
@@ -55,10 +61,14 @@ func (p *applyPage) content() fyne.CanvasObject {
 	p.fixBox = container.NewVBox(widget.NewLabelWithStyle(T.Fix, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		p.fixText, container.NewHBox(p.fixBtn, widget.NewButton(T.CopyCommand, p.onCopyFix)), p.fixNote)
 	p.fixBox.Hide()
+	p.userBtn = widget.NewButton(T.UserModeFallback, p.onUserMode)
+	p.userBtn.Importance = widget.HighImportance
+	p.userBox = container.NewVBox(note(T.NotAuthorized), container.NewHBox(p.userBtn))
+	p.userBox.Hide()
 	p.bar = widget.NewProgressBarInfinite()
 	p.bar.Stop()
 	p.bar.Hide()
-	return container.NewVBox(p.bar, p.steps, widget.NewSeparator(), p.headline, p.status, p.failure, p.fixBox)
+	return container.NewVBox(p.bar, p.steps, widget.NewSeparator(), p.headline, p.status, p.failure, p.userBox, p.fixBox)
 }
 
 func (p *applyPage) load() { p.show() }
@@ -120,6 +130,11 @@ func (p *applyPage) show() {
 		}
 		p.failure.SetText(msg)
 	}
+	if p.refused && pr.Done && p.w.deps.Applier != nil {
+		p.userBox.Show()
+	} else {
+		p.userBox.Hide()
+	}
 	if pr.Fix != nil {
 		p.fixText.SetText(pr.Fix.Title + ": " + pr.Fix.Text + "\n\n" + pr.Fix.Command)
 		p.fixCmd = pr.Fix.Command
@@ -138,6 +153,7 @@ func (p *applyPage) start() {
 	w := p.w
 	f := w.flow
 	p.progress = flow.NewProgress(f.ApplySteps())
+	p.refused = false
 	p.failure.SetText("")
 	p.status.SetText("")
 	p.show()
@@ -168,6 +184,7 @@ func (p *applyPage) start() {
 				}
 			}
 			p.progress.Finish(err, restored)
+			p.refused = errors.Is(err, ErrNotAuthorized)
 			if err == nil {
 				w.Applied = true
 				p.watch(s)
@@ -183,7 +200,11 @@ func (p *applyPage) start() {
 // put back as they were (the applier restores NUT's files).
 func (p *applyPage) run(ctx context.Context, s nut.Settings, update func(step, state, detail string)) error {
 	d := p.w.deps
-	if d.Applier == nil {
+	applier := d.Applier
+	if p.w.flow.Run == flow.RunSystem && d.SystemApplier != nil {
+		applier = d.SystemApplier
+	}
+	if applier == nil {
 		return errors.New(T.NoApplier)
 	}
 	update(flow.StepSave, flow.StateRunning, "")
@@ -196,7 +217,7 @@ func (p *applyPage) run(ctx context.Context, s nut.Settings, update func(step, s
 		return err
 	}
 	update(flow.StepSave, flow.StateDone, "")
-	err := d.Applier.Apply(ctx, s, update)
+	err := applier.Apply(ctx, s, update)
 	if err == nil {
 		return nil
 	}
@@ -213,7 +234,7 @@ type snapshot struct {
 	secrets map[string]*string // nil value: the key was absent
 }
 
-var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword}
+var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword, secret.ExtraUsers}
 
 func takeSnapshot(d Deps) snapshot {
 	var sn snapshot
@@ -239,7 +260,7 @@ func (sn snapshot) restore(d Deps) error {
 	var errs []error
 	if d.SettingsPath != "" {
 		if sn.hasFile {
-			errs = append(errs, os.WriteFile(d.SettingsPath, sn.file, 0o600))
+			errs = append(errs, atomicfile.Write(d.SettingsPath, sn.file, 0o600))
 		} else if err := os.Remove(d.SettingsPath); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
@@ -341,6 +362,17 @@ func (p *applyPage) onFix() {
 			p.fixNote.SetText(T.Fixed)
 		}
 	})
+}
+
+// onUserMode sets up the user mode after the system mode was refused: the
+// settings were put back, so this is a fresh apply.
+func (p *applyPage) onUserMode() {
+	if !p.refused || p.progress == nil || !p.progress.Done {
+		return
+	}
+	p.w.flow.Run = flow.RunUser
+	p.userBox.Hide()
+	p.start()
 }
 
 func (p *applyPage) onCopyFix() {

@@ -33,6 +33,7 @@ type driverPage struct {
 	test             *widget.Button
 	testResult       *widget.Label
 	host, remotePort *row
+	servers          *serverFinder // the secondary's "Find servers" (page_servers.go)
 }
 
 // driverItem is one driver of one driver.list entry.
@@ -80,7 +81,8 @@ func (p *driverPage) content() fyne.CanvasObject {
 	)
 	p.host = w.textRow("remotehost", T.ServerHost, T.ServerHostHint, false, false)
 	p.remotePort = w.textRow("remoteport", T.ServerPort, "3493", false, false)
-	p.secondary = container.NewVBox(note(T.ServerIntro), p.host.box, p.remotePort.box)
+	p.servers = &serverFinder{w: w}
+	p.secondary = container.NewVBox(note(T.ServerIntro), p.host.box, p.remotePort.box, p.servers.content())
 	return container.NewStack(p.primary, p.secondary)
 }
 
@@ -126,6 +128,7 @@ func (p *driverPage) refresh() {
 		p.secondary.Show()
 		w.refreshRow(p.host)
 		w.refreshRow(p.remotePort)
+		p.servers.refresh()
 		return
 	}
 	p.secondary.Hide()

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/nutmeg-ups/nutmeg/gui/joininfo"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
 
@@ -20,6 +21,7 @@ type reviewPage struct {
 	customize *widget.Button
 	tabs      *container.AppTabs
 	renderErr *widget.Label
+	join      *joininfo.Panel // what other machines need (review_join.go)
 }
 
 func (p *reviewPage) content() fyne.CanvasObject {
@@ -30,7 +32,8 @@ func (p *reviewPage) content() fyne.CanvasObject {
 	p.tabs = container.NewAppTabs()
 	p.renderErr = note("")
 	p.renderErr.Importance = widget.DangerImportance
-	return container.NewVBox(note(T.ReviewIntro), p.summary, p.problems, container.NewHBox(p.customize),
+	p.join = joininfo.New(p.w.app.Clipboard)
+	return container.NewVBox(note(T.ReviewIntro), p.summary, p.problems, container.NewHBox(p.customize), p.join.Object(),
 		widget.NewLabelWithStyle(T.Files, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), p.renderErr, p.tabs)
 }
 
@@ -42,6 +45,7 @@ func (p *reviewPage) load() {
 		lines[i] = "• " + lines[i]
 	}
 	p.summary.SetText(strings.Join(lines, "\n"))
+	p.showJoin()
 	if f.Quick {
 		p.customize.Show()
 	} else {

@@ -17,7 +17,8 @@ type shutdownPage struct {
 
 	when                   *widget.RadioGroup
 	whenRow                *row
-	timer, command         *row
+	timer, runtimeLow      *row
+	command                *row
 	powerdown, postpone    *widget.Check
 	powerdownRow, allowRow *row
 	step, maxN             *row
@@ -30,6 +31,7 @@ func (p *shutdownPage) content() fyne.CanvasObject {
 	p.when.Required = true
 	p.whenRow = newRow("shutdown", T.ShutdownWhen, p.when)
 	p.timer = w.textRow("shutdowntimer", T.Timer, "30", false, false)
+	p.runtimeLow = w.textRow("runtimelow", T.RuntimeLow, T.RuntimeLowHint, false, false)
 	p.command = w.textRow("shutdowncmd", T.Command, fmt.Sprintf(T.CommandHint, nut.DefaultShutdownCmd()), false, false)
 	p.powerdown, p.powerdownRow = w.checkRow("powerdown", T.PowerDown)
 	p.postpone, p.allowRow = w.checkRow("postpone.allowed", T.PostponeAllowed)
@@ -37,7 +39,7 @@ func (p *shutdownPage) content() fyne.CanvasObject {
 	p.maxN = w.textRow("postpone.max", T.PostponeMax, "3", false, false)
 	p.sentence = note("")
 	p.sentence.TextStyle = fyne.TextStyle{Bold: true}
-	return container.NewVBox(note(T.ShutdownIntro), p.whenRow.box, p.timer.box, p.command.box,
+	return container.NewVBox(note(T.ShutdownIntro), p.whenRow.box, p.timer.box, p.runtimeLow.box, p.command.box,
 		p.powerdownRow.box, p.allowRow.box, p.step.box, p.maxN.box, widget.NewSeparator(), p.sentence)
 }
 
@@ -51,7 +53,7 @@ func (p *shutdownPage) load() {
 		p.when.SetSelected(T.WhenBatt)
 	}
 	p.when.OnChanged = p.onWhen
-	for _, r := range []*row{p.timer, p.command, p.step, p.maxN} {
+	for _, r := range []*row{p.timer, p.runtimeLow, p.command, p.step, p.maxN} {
 		w.loadRow(r)
 	}
 	p.powerdown.SetChecked(s.PowerDown)
@@ -60,7 +62,7 @@ func (p *shutdownPage) load() {
 
 func (p *shutdownPage) refresh() {
 	w := p.w
-	for _, r := range []*row{p.whenRow, p.timer, p.command, p.powerdownRow, p.allowRow, p.step, p.maxN} {
+	for _, r := range []*row{p.whenRow, p.timer, p.runtimeLow, p.command, p.powerdownRow, p.allowRow, p.step, p.maxN} {
 		w.refreshRow(r)
 	}
 	if !w.flow.Settings.Postpone.Allowed {

@@ -25,8 +25,8 @@ type texts struct {
 	ThisComputer, NoApplier                                                                     string
 
 	// Shutdown
-	ShutdownIntro, ShutdownWhen, WhenBatt, WhenLowBatt, Timer, Command, CommandHint, PowerDown string
-	PostponeAllowed, PostponeStep, PostponeMax                                                 string
+	ShutdownIntro, ShutdownWhen, WhenBatt, WhenLowBatt, Timer, RuntimeLow, RuntimeLowHint, Command, CommandHint, PowerDown string
+	PostponeAllowed, PostponeStep, PostponeMax                                                                             string
 
 	// Notify
 	EmailNotify, ToEmail, ToEmailHint, Subject, SubjectHint, EmailEvents, SMTPHost, SMTPPort, SMTPTLS string
@@ -44,6 +44,7 @@ type texts struct {
 	Applying, Applied, ApplyFailed, Restored, StatusNow, Fix string
 	CopyCommand, FixIt, Fixing, Fixed                        string
 	Seconds                                                  string
+	NotAuthorized, UserModeFallback                          string
 }
 
 // T is the wizard's language.
@@ -116,6 +117,8 @@ var english = texts{
 	WhenBatt:        "the UPS goes on battery (after a timer)",
 	WhenLowBatt:     "the UPS reaches low battery",
 	Timer:           "Seconds on battery",
+	RuntimeLow:      "Also shut down when the battery has less than (seconds) left",
+	RuntimeLowHint:  "120; 0 = off; a UPS that does not report it never triggers this",
 	Command:         "Shutdown command",
 	CommandHint:     "empty: %s",
 	PowerDown:       "Power the UPS off after this computer has shut down",
@@ -159,7 +162,9 @@ var english = texts{
 	Steps: map[string]string{
 		"write": "Write the NUT files", "driver": "Start the driver", "upsd": "Start the NUT server",
 		"upsmon": "Start the monitor", "status": "Read the UPS status", "save": "Save the settings and the keyring",
-		"restore": "Restore the previous setup",
+		"restore":   "Restore the previous setup",
+		"authorize": "Ask for the administrator's password", "units": "Restart NUT's system services",
+		"service": "Start Nutmeg's system service",
 	},
 	Applying:    "Setting up NUT…",
 	Applied:     "Done: this computer is protected.",
@@ -172,4 +177,7 @@ var english = texts{
 	Fixing:      "Fixing…",
 	Fixed:       "Fixed. Replug the UPS (or log out and in for a group change), then go Back and apply again.",
 	Seconds:     "seconds",
+	NotAuthorized: "Without the administrator's password Nutmeg cannot set up the system services that protect this computer when nobody is logged in. " +
+		"You can set it up to run only while you are logged in instead: then, at the login screen or after a restart until you log in, nothing watches the UPS.",
+	UserModeFallback: "Set up only while I am logged in",
 }

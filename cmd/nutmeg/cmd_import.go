@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
@@ -21,6 +22,7 @@ func init() {
 func runImport(fs *flag.FlagSet, args []string, e *env) error {
 	from := fs.String("from", "", "a NUT config `DIR` (nut.conf, ups.conf, upsd.conf, upsd.users, upsmon.conf)")
 	truenas := fs.String("truenas", "", "a NAS's UPS settings JSON `FILE` (its ups.config API reply)")
+	show := fs.Bool("show-secrets", false, "also print the extra users' text (it holds their passwords)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,7 +49,21 @@ func runImport(fs *flag.FlagSet, args []string, e *env) error {
 			return badInputf("--truenas: %v", err)
 		}
 	}
-	b, err := json.MarshalIndent(s, "", "  ")
+	// The extra users hold passwords: like the other secrets they are not
+	// part of the settings JSON, and shown only when asked for.
+	var out any = s
+	if s.ExtraUsers != "" {
+		if *show {
+			out = struct {
+				nut.Settings
+				ExtraUsers string `json:"extrausers"`
+			}{s, s.ExtraUsers}
+		} else {
+			fmt.Fprintf(e.stderr, "nutmeg import: %d extra upsd user(s) not shown (they hold passwords); --show-secrets prints them\n",
+				strings.Count(s.ExtraUsers, "["))
+		}
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}

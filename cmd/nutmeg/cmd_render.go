@@ -57,6 +57,10 @@ func runRender(fs *flag.FlagSet, args []string, e *env) error {
 		return missingSecret("monpwd", err)
 	}
 	ro.Stdin = nil // one secret from stdin at most
+	if err := secret.LoadExtraUsers(ro.Store, &s); err != nil {
+		// A preview: say what is missing and render the rest.
+		fmt.Fprintf(e.stderr, "nutmeg render: upsd.users without the extra users (%v; NUTMEG_EXTRA_USERS can give them)\n", err)
+	}
 	if s.RMonitor && s.Mode == nut.ModePrimary {
 		if s.RemotePwd, err = secret.Resolve(secret.RemotePassword, ro); err != nil {
 			return missingSecret("remotepwd", err)

@@ -127,7 +127,8 @@ func TestImportCommand(t *testing.T) {
 		t.Fatalf("render: %d %s%s", code, out, errOut)
 	}
 	nas := filepath.Join(t.TempDir(), "nas.json")
-	os.WriteFile(nas, []byte(`{"identifier":"nasups","mode":"MASTER","driver":"usbhid-ups$Back-UPS","port":"auto","monpwd":"s3cret-nas","shutdown":"BATT"}`), 0o600)
+	os.WriteFile(nas, []byte(`{"identifier":"nasups","mode":"MASTER","driver":"usbhid-ups$Back-UPS","port":"auto","monpwd":"s3cret-nas","shutdown":"BATT",
+		"extrausers":"[admin]\n\tpassword = extra-Pw9\n\tinstcmds = ALL\n"}`), 0o600)
 
 	tests := []struct {
 		name string
@@ -138,6 +139,7 @@ func TestImportCommand(t *testing.T) {
 		{"from dir", []string{"--from", dir}, 0, `"identifier": "rack-ups"`},
 		{"hostsync", []string{"--from", dir}, 0, `"hostsync": 42`},
 		{"truenas", []string{"--truenas", nas}, 0, `"identifier": "nasups"`},
+		{"extra users masked", []string{"--truenas", nas}, 0, "1 extra upsd user(s) not shown (they hold passwords); --show-secrets prints them"},
 		{"neither", nil, 2, "--from DIR or --truenas FILE"},
 		{"both", []string{"--from", dir, "--truenas", nas}, 2, "--from DIR or --truenas FILE"},
 		{"no dir", []string{"--from", filepath.Join(dir, "none")}, 2, "not a directory"},
@@ -148,7 +150,8 @@ func TestImportCommand(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runWithStdin(t, "", append([]string{"import"}, tc.args...)...)
 			// Checked first: a failure below prints the output.
-			if strings.Contains(out+errOut, pw) || strings.Contains(out+errOut, "s3cret-nas") || strings.Contains(out, "monpwd") {
+			if strings.Contains(out+errOut, pw) || strings.Contains(out+errOut, "s3cret-nas") || strings.Contains(out, "monpwd") ||
+				strings.Contains(out+errOut, "extra-Pw9") {
 				t.Fatal("a password reached the output")
 			}
 			if code != tc.code || !strings.Contains(out+errOut, tc.want) {
@@ -161,5 +164,13 @@ func TestImportCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Asked for, the extra users are printed, as the key the NAS uses.
+	code, out, errOut := runWithStdin(t, "", "import", "--truenas", nas, "--show-secrets")
+	var shown struct {
+		ExtraUsers string `json:"extrausers"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &shown) != nil || !strings.Contains(shown.ExtraUsers, "extra-Pw9") {
+		t.Fatalf("--show-secrets: exit %d, extrausers %q\n%s", code, shown.ExtraUsers, errOut)
 	}
 }

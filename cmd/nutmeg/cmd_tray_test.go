@@ -13,8 +13,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
+
 	"github.com/nutmeg-ups/nutmeg/nut"
 )
+
+// panelHost stands in for a panel's org.kde.StatusNotifierWatcher.
+type panelHost struct{}
+
+func (panelHost) RegisterStatusNotifierItem(string) *dbus.Error { return nil }
 
 // trayDesktop builds nutmeg and nutmeg-tray side by side into dir and starts
 // a private session bus; env points XDG_* into home.
@@ -51,6 +58,20 @@ func trayDesktop(t *testing.T) (dir, home string, env []string) {
 	addr, err := bufio.NewReader(busOut).ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// A panel's StatusNotifierItem host, so the tray shows its icon instead
+	// of opening the status window (gui/tray's nohost.go).
+	panel, err := dbus.Connect(strings.TrimSpace(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { panel.Close() })
+	if err := panel.Export(panelHost{}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := panel.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the watcher name: %v %v", r, err)
 	}
 
 	home = t.TempDir()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -19,6 +20,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -38,8 +40,8 @@ const (
 )
 
 // windowSocket picks the service socket: --socket, --state, $NUTMEG_SOCKET,
-// else the first of the tray's candidates that exists (the user service's,
-// then the system service's), else the user service's.
+// else the tray's choice among the user service's and the system service's
+// sockets (tray.PickSocket).
 func windowSocket(socket, state string) (string, error) {
 	switch {
 	case socket != "" && state != "":
@@ -51,13 +53,7 @@ func windowSocket(socket, state string) (string, error) {
 	case os.Getenv(envSocket) != "":
 		return os.Getenv(envSocket), nil
 	}
-	cands := tray.SocketCandidates()
-	for _, c := range cands {
-		if _, err := os.Stat(c); err == nil {
-			return c, nil
-		}
-	}
-	return cands[0], nil
+	return tray.PickSocket(tray.SocketCandidates()), nil
 }
 
 func runWindow(fs *flag.FlagSet, args []string, e *env) error {
@@ -95,6 +91,10 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	cfg := window.Config{
 		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
+		// shown in Settings on "Show" (Remote Monitor's user for other machines)
+		RemotePassword: func() (string, error) {
+			return secret.Resolve(secret.RemotePassword, secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)})
+		},
 	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"runtime"
 	"strings"
 	"time"
 
@@ -20,10 +21,12 @@ import (
 	"github.com/nutmeg-ups/nutmeg/hw/serial"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
 	"github.com/nutmeg-ups/nutmeg/nut/notify"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 	"github.com/nutmeg-ups/nutmeg/nut/service"
+	"github.com/nutmeg-ups/nutmeg/nut/userunit"
 	"github.com/nutmeg-ups/nutmeg/wizard"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
@@ -88,6 +91,20 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		return wizard.Deps{}, fmt.Errorf("NUT's driver list: %w", err)
 	}
 	host, _ := os.Hostname()
+	var system wizard.Applier
+	if runtime.GOOS == "linux" {
+		// system mode is the normal way on Linux: it protects the computer
+		// with nobody logged in (user mode is the fallback)
+		if exe, err := os.Executable(); err == nil {
+			// the user's own service (if any) makes way: both would run NUT
+			// on the same port
+			h := &userunit.Handover{State: state, Socket: api.SocketPath(state)}
+			system = wizard.SystemApplier{Exe: exe, SettingsPath: settingsPath, Before: h.Stop,
+				Undo: func(ctx context.Context) error {
+					return h.Undo(ctx, func(ctx context.Context) error { return startService(ctx, settingsPath, state) })
+				}}
+		}
+	}
 	return wizard.Deps{
 		Probe: func(ctx context.Context) (hw.Report, error) { return hw.Probe(ctx, hw.Options{DB: db}) },
 		Verify: func(ctx context.Context, sg hw.Suggestion) hw.Verification {
@@ -111,7 +128,11 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 		},
 		Applier: wizard.ServiceApplier{StateDir: state, SettingsPath: settingsPath,
 			Start: func(ctx context.Context) error { return startService(ctx, settingsPath, state) }},
-		Status: wizard.ReadStatus,
+		SystemApplier: system,
+		Status:        wizard.ReadStatus,
+		FindServers: func(ctx context.Context, hosts []string, port int) ([]client.FoundServer, error) {
+			return client.Scan(ctx, client.ScanOptions{Port: port, Hosts: hosts, Subnets: true})
+		},
 		RunFix: runFix,
 		SendTestMail: func(ctx context.Context, s nut.Settings) error {
 			m, err := notify.NewMailer(notify.FromSettings(s, s.SMTP.Password))
@@ -127,11 +148,20 @@ func wizardDeps(settingsPath, state string) (wizard.Deps, error) {
 }
 
 // startService starts `nutmeg service` for the new setup; it outlives the
-// wizard.
+// wizard. Where a systemd user manager exists it runs as the user unit
+// nutmeg.service (restarted by systemd whenever it stops, started at every
+// login); elsewhere as a detached process that the tray watches.
 func startService(ctx context.Context, settingsPath, state string) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
+	}
+	os.Remove(userunit.SystemMarker(state)) // user mode from now on
+	if m := (userunit.Manager{}); m.Available(ctx) {
+		if err := m.Install(ctx, exe, settingsPath, state); err != nil {
+			return err
+		}
+		return api.WaitAnswers(ctx, api.SocketPath(state), 45*time.Second)
 	}
 	return api.StartService(ctx, exe, settingsPath, state, 45*time.Second)
 }

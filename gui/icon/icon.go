@@ -120,20 +120,12 @@ func Draw(s State, size int) *image.RGBA {
 }
 
 // App renders the application icon: a nutmeg-brown tile with a charged
-// battery and a lightning bolt.
+// battery and a lightning bolt. AppSVG draws the same shapes as a vector.
 func App(size int) *image.RGBA {
 	cv := newCanvas(size)
-	cv.fill(color.NRGBA{0x8a, 0x4b, 0x2a, 0xff}, roundRect(0.03, 0.03, 0.97, 0.97, 0.2))
-	cv.fill(color.NRGBA{0x6e, 0x3a, 0x20, 0xff}, roundRect(0.03, 0.55, 0.97, 0.97, 0.2))
-	cv.fill(color.NRGBA{0x8a, 0x4b, 0x2a, 0xff}, roundRect(0.03, 0.50, 0.97, 0.62, 0))
-	cv.fill(color.NRGBA{0, 0, 0, 0x50}, roundRect(0.15, 0.32, 0.84, 0.74, 0.06))
-	cv.fill(white, ring(0.13, 0.29, 0.82, 0.71, 0.06, 0.045))
-	cv.fill(white, roundRect(0.81, 0.41, 0.89, 0.59, 0.02))
-	cv.fill(green, roundRect(0.20, 0.36, 0.62, 0.64, 0.025))
-	b := polygon([2]float64{0.55, 0.14}, [2]float64{0.33, 0.54}, [2]float64{0.49, 0.54},
-		[2]float64{0.42, 0.88}, [2]float64{0.70, 0.44}, [2]float64{0.54, 0.44}, [2]float64{0.63, 0.14})
-	cv.fill(color.NRGBA{0x30, 0x18, 0x08, 0xc0}, grow(b, 0.02))
-	cv.fill(bolt, b)
+	for _, s := range appShapes() {
+		cv.fill(s.colour, s.inside())
+	}
 	return cv.img
 }
 

@@ -1,7 +1,11 @@
 package icon
 
 import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
 	"image/color"
+	"io"
 	"testing"
 )
 
@@ -69,5 +73,44 @@ func TestAppIconIsOpaqueInTheMiddle(t *testing.T) {
 	}
 	if a := img.RGBAAt(0, 0).A; a != 0 {
 		t.Fatalf("corner alpha %d: tile should have rounded corners", a)
+	}
+}
+
+// The scalable icon is well-formed SVG with one element per layer of the
+// raster icon, in the same order and colours.
+func TestAppSVGHasEveryLayer(t *testing.T) {
+	dec := xml.NewDecoder(bytes.NewReader(AppSVG()))
+	var fills []string
+	root := ""
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("AppSVG is not well-formed: %v", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if root == "" {
+			root = se.Name.Local
+			continue
+		}
+		for _, a := range se.Attr {
+			if a.Name.Local == "fill" {
+				fills = append(fills, a.Value)
+			}
+		}
+	}
+	shapes := appShapes()
+	if root != "svg" || len(fills) != len(shapes) {
+		t.Fatalf("root %q with %d filled elements, want svg with %d", root, len(fills), len(shapes))
+	}
+	for i, s := range shapes {
+		if want := fmt.Sprintf("#%02x%02x%02x", s.colour.R, s.colour.G, s.colour.B); fills[i] != want {
+			t.Errorf("layer %d fill %s, want %s", i, fills[i], want)
+		}
 	}
 }

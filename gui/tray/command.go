@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/nut/paths"
+	"github.com/nutmeg-ups/nutmeg/nut/userunit"
 )
 
 // Options are the tray command's flags, shared by `nutmeg` (the default
@@ -79,6 +81,33 @@ func SocketCandidates() []string {
 	return out
 }
 
+// PickSocket chooses the service to follow among cands (the user
+// service's socket first, then the system service's): the first that
+// answers or refuses this user (outside the group: the tray says how to
+// join it), else the first that exists (a service restarting), else the
+// first. A user service's socket left behind by a dead service thus does
+// not hide a running system service.
+func PickSocket(cands []string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for _, c := range cands {
+		conn, err := api.Dial(ctx, c)
+		if err == nil {
+			conn.Close()
+			return c
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			return c
+		}
+	}
+	for _, c := range cands {
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	return cands[0]
+}
+
 // Config turns the options into the tray's configuration, reading the
 // settings file for the case where no flag says what to follow.
 func (o Options) Config() (Config, error) {
@@ -110,10 +139,10 @@ func (o Options) config(s *nut.Settings) (Config, error) {
 		cfg.Socket = api.SocketPath(o.State)
 	default:
 		cands := SocketCandidates()
-		for _, c := range cands {
-			if _, err := os.Stat(c); err == nil {
-				cfg.Socket = c
-				break
+		cfg.Socket = PickSocket(cands)
+		if cfg.Socket == cands[0] {
+			if _, err := os.Stat(cands[0]); err != nil {
+				cfg.Socket = ""
 			}
 		}
 		switch {
@@ -141,6 +170,12 @@ func Main(o Options, stderr io.Writer) error {
 	cfg.Logf = log.New(stderr, "", log.LstdFlags).Printf
 	// The demo's tray must not open the real settings.
 	cfg.NoSettings = os.Getenv("NUTMEG_DEMO") == "1"
+	// Only Linux trays go through a StatusNotifierItem host that may be
+	// missing (GNOME without the AppIndicator extension).
+	cfg.CheckHost = runtime.GOOS == "linux"
+	if dir, err := os.UserConfigDir(); err == nil {
+		cfg.HintFile = filepath.Join(dir, "nutmeg", "no-tray-host-hint")
+	}
 	release, err := Lock(LockPath(cfg.Socket))
 	if errors.Is(err, ErrRunning) {
 		fmt.Fprintln(stderr, "nutmeg: the tray is already running")
@@ -196,15 +231,22 @@ func Sibling(name string) (string, bool) {
 	return p, true
 }
 
-// ensureService starts the user-mode service for the saved settings when no
-// service (the user's or the system's) answers. The tray keeps following the
-// socket either way; a failure only becomes a log line and a notification.
+// ensureService keeps the user-mode service for the saved settings running.
+// Where a systemd user unit runs it (nut/userunit), systemd restarts it and
+// the tray only starts the unit when nothing answers. Where a system service
+// runs (its socket exists), that is the system's business. Elsewhere the
+// tray starts the service itself when none answers and then watches it for
+// as long as it runs (Watchdog). The tray keeps following the socket either
+// way; a failure only becomes a log line and a notification.
 func (o Options) ensureService(ctx context.Context, cfg Config) {
 	cands := SocketCandidates()
-	for _, c := range cands {
-		if api.Answers(ctx, c) {
-			return
-		}
+	user, system := cands[0], cands[len(cands)-1]
+	handedOver := func() bool {
+		_, err := os.Stat(userunit.SystemMarker(filepath.Dir(user)))
+		return err == nil || systemSetUp(system)
+	}
+	if handedOver() && !api.Answers(ctx, user) {
+		return
 	}
 	path := o.Settings
 	if path == "" {
@@ -214,10 +256,42 @@ func (o Options) ensureService(ctx context.Context, cfg Config) {
 			return
 		}
 	}
-	if err := api.StartService(ctx, cfg.Exe, path, filepath.Dir(cands[0]), 45*time.Second); err != nil {
+	failed := func(err error) {
 		cfg.Logf("tray: start the Nutmeg service: %v", err)
 		if cfg.Notifier != nil {
 			_ = cfg.Notifier.Notify(Note{Title: "The Nutmeg service did not start", Body: err.Error(), Urgent: true})
 		}
 	}
+	if m := (userunit.Manager{}); m.Installed() && m.Available(ctx) {
+		if !api.Answers(ctx, user) {
+			if err := m.Start(ctx); err != nil {
+				failed(err)
+			}
+		}
+		return
+	}
+	start := func(ctx context.Context) error {
+		return api.StartService(ctx, cfg.Exe, path, filepath.Dir(user), 45*time.Second)
+	}
+	if !api.Answers(ctx, user) {
+		if err := start(ctx); err != nil {
+			failed(err)
+		}
+	}
+	Watchdog{Socket: user, Start: start, Skip: handedOver, Logf: cfg.Logf}.Run(ctx)
+}
+
+// SystemSettings is the system service's settings file (nutmeg apply
+// --system writes it).
+const SystemSettings = "/etc/nutmeg/settings.json"
+
+// systemSetUp reports whether system mode is set up here: its socket or its
+// settings exist (the socket may not be there yet at login).
+func systemSetUp(socket string) bool {
+	for _, p := range []string{socket, SystemSettings} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -44,6 +44,8 @@ func helperMain() int {
 		NoSettings:   os.Getenv("NUTMEG_TRAY_TEST_NOSETTINGS") == "1",
 		PollInterval: 300 * time.Millisecond,
 		Notifier:     &DBusNotifier{},
+		CheckHost:    os.Getenv("NUTMEG_TRAY_TEST_CHECKHOST") == "1",
+		HintFile:     os.Getenv("NUTMEG_TRAY_TEST_HINT"),
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	go func() { // the test ends the helper by closing its stdin

@@ -59,6 +59,9 @@ const (
 	LabelOpenStatus  = "Open status"
 	LabelSettings    = "Settings…"
 	LabelQuit        = "Quit"
+	// JoinGroupCommand is the menu's second line for a user outside the
+	// system service's group: the command that lets them in.
+	JoinGroupCommand = "sudo usermod -aG nutmeg $USER, then log in again"
 )
 
 // Present computes the View for s at time now (now only matters for the
@@ -82,6 +85,9 @@ func Present(s Snapshot, now time.Time) View {
 	}
 
 	v.Lines = append(v.Lines, phrase)
+	if !s.Linked && s.Service && s.Denied {
+		v.Lines = append(v.Lines, JoinGroupCommand)
+	}
 	if st.Status != nil {
 		if reachable {
 			v.Lines = append(v.Lines, figures)
@@ -93,8 +99,19 @@ func Present(s Snapshot, now time.Time) View {
 		v.Lines = append(v.Lines, dev)
 	}
 
+	if st.ShutdownFailed != "" && s.Linked {
+		// Said until power returns; the service keeps trying meanwhile.
+		failed := "Shutdown failed: " + st.ShutdownFailed
+		v.Lines = append([]string{failed}, v.Lines...)
+		v.Tooltip += " · shutdown failed"
+		v.Title = "Nutmeg: shutdown failed"
+		return v
+	}
 	if cd := st.Countdown; cd != nil && s.Linked {
 		v.Countdown = CountdownText(cd.ShutdownAt.Sub(now))
+		if cd.Reason == "FSD" {
+			v.Countdown = "The server orders a shutdown: " + strings.ToLower(v.Countdown[:1]) + v.Countdown[1:]
+		}
 		v.Tooltip += " · " + strings.ToLower(v.Countdown[:1]) + v.Countdown[1:]
 		lowBattery := st.Status != nil && st.Status.Has("LB")
 		if s.Service && cd.CanPostpone && !lowBattery && cd.PostponeStep > 0 {
@@ -138,7 +155,7 @@ func iconState(s Snapshot) icon.State {
 func statusPhrase(s Snapshot) string {
 	switch {
 	case !s.Linked && s.Service && s.Denied:
-		return "Not allowed to use the Nutmeg service"
+		return "Join the group nutmeg to see the UPS"
 	case !s.Linked && s.Service:
 		return "Nutmeg service not running"
 	case !s.Linked:

@@ -71,7 +71,7 @@ func TestPresentStatus(t *testing.T) {
 		{"service down", Snapshot{Service: true, Linked: false},
 			"Nutmeg service not running", icon.Unreachable, false, false, -1},
 		{"service denied", Snapshot{Service: true, Linked: false, Denied: true},
-			"Not allowed to use the Nutmeg service", icon.Unreachable, false, false, -1},
+			"Join the group nutmeg to see the UPS", icon.Unreachable, false, false, -1},
 		{"remote down", Snapshot{Service: false, Linked: false},
 			"UPS server unreachable", icon.Unreachable, false, false, -1},
 	}
@@ -189,5 +189,26 @@ func TestCountdownTicks(t *testing.T) {
 	want := []string{"Shutting down in 0:42", "Shutting down in 0:41", "Shutting down in 0:40", "Shutting down in 0:39"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+// A failed shutdown is said at the top of the menu until power returns,
+// instead of a countdown stuck at zero; a server's FSD says who ordered it.
+func TestPresentShutdownFailedAndServerFSD(t *testing.T) {
+	cd := &api.Countdown{Reason: "ONBATT", Started: t0.Add(-40 * time.Second), ShutdownAt: t0.Add(-10 * time.Second)}
+	failed := linked(status("OB DISCHRG FSD", k(40), k(600), k(20)), cd)
+	failed.State.ShutdownFailed = "the shutdown command failed (exit status 1): Interactive authentication required."
+	v := Present(failed, t0)
+	if len(v.Lines) == 0 || v.Lines[0] != "Shutdown failed: the shutdown command failed (exit status 1): Interactive authentication required." {
+		t.Errorf("menu lines %q: want the failure first", v.Lines)
+	}
+	if v.Countdown != "" || v.Postpone != "" || !strings.HasSuffix(v.Tooltip, "shutdown failed") {
+		t.Errorf("failed shutdown view: countdown %q postpone %q tooltip %q", v.Countdown, v.Postpone, v.Tooltip)
+	}
+
+	fsd := linked(status("OB DISCHRG FSD", k(40), k(600), k(20)),
+		&api.Countdown{Reason: "FSD", Started: t0, ShutdownAt: t0.Add(5 * time.Second)})
+	if v := Present(fsd, t0); v.Countdown != "The server orders a shutdown: shutting down in 0:05" {
+		t.Errorf("server FSD countdown %q", v.Countdown)
 	}
 }

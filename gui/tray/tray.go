@@ -37,6 +37,12 @@ type Config struct {
 	Notifier Notifier
 	// IconSize is the edge of the tray pixmap; 0 means 32.
 	IconSize int
+	// CheckHost makes the tray look for a StatusNotifierItem host at start
+	// and open the status window when there is none (nohost.go); HintFile
+	// remembers that the user was told how to get the icon ("" tells at
+	// every start).
+	CheckHost bool
+	HintFile  string
 	// Logf reports problems that the tray survives; nil means log.Printf.
 	Logf func(format string, a ...any)
 }
@@ -215,6 +221,9 @@ func (l *loop) run(ctx context.Context) {
 		l.start(l.cfg.OpenAtStart)
 	}
 	go l.notifier(ctx)
+	if l.cfg.CheckHost {
+		go l.checkHost(ctx)
+	}
 
 	// The tick runs only while something on screen moves (a countdown, a
 	// pending confirmation), so an idle tray never wakes up. It fires just
@@ -326,7 +335,7 @@ func (l *loop) click(ctx context.Context, a action) {
 			return
 		}
 		l.snap.Confirming = false
-		go l.request(ctx, api.Request{Op: "shutdown-now"}, "Could not shut down now")
+		go l.request(ctx, api.Request{Op: "shutdown-now", Confirm: "shutdown-now"}, "Could not shut down now")
 	case actOpen:
 		l.start("window")
 	case actSettings:

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/nutmeg-ups/nutmeg/gui/icon"
+	"github.com/nutmeg-ups/nutmeg/gui/joininfo"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 )
@@ -32,6 +33,11 @@ type Config struct {
 	Backend Backend
 	// Settings loads the settings for the summary; nil shows none.
 	Settings func() (nut.Settings, error)
+	// RemotePassword reads the password of the user for other machines
+	// (Remote Monitor), shown in Settings only on "Show"; Addresses lists
+	// this machine's addresses there (nil: joininfo.LocalHosts).
+	RemotePassword func() (string, error)
+	Addresses      func() []string
 	// StartWizard runs `nutmeg wizard` ("Change…"); nil disables the button.
 	StartWizard func() error
 	// Descriptions of instant commands (LoadDescriptions); nil loads NUT's.
@@ -74,6 +80,7 @@ type Window struct {
 	rng      Range
 	commands []Command
 	settings *nut.Settings
+	join     *joininfo.Panel // Settings: what other machines need (secondary.go)
 
 	glyph      *canvas.Image
 	title      *widget.Label
@@ -157,12 +164,13 @@ func New(a fyne.App, cfg Config) *Window {
 	w.setForm = container.New(layout.NewFormLayout())
 	w.setNote = widget.NewLabel("")
 	w.setNote.Wrapping = fyne.TextWrapWord
+	w.join = joininfo.New(a.Clipboard)
 	w.change = widget.NewButtonWithIcon("Change…", theme.SettingsIcon(), w.onChange)
 	if cfg.StartWizard == nil {
 		w.change.Disable()
 	}
 	setTab := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), w.change), nil, nil,
-		container.NewVScroll(container.NewVBox(w.setForm, w.setNote)))
+		container.NewVScroll(container.NewVBox(w.setForm, w.setNote, w.join.Object())))
 
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem("Status", container.NewVScroll(w.figures)),
@@ -381,7 +389,9 @@ func (w *Window) runCommand(c Command) {
 	if b := w.cmdButtons[c.Name]; b != nil {
 		b.Disable()
 	}
-	w.request(api.Request{Op: "command", Name: c.Name}, func(r api.Reply, err error) {
+	// The user confirmed in the dialog: say so to the service, which refuses
+	// a command that can cut the outlets without it.
+	w.request(api.Request{Op: "command", Name: c.Name, Confirm: c.Name}, func(r api.Reply, err error) {
 		if b := w.cmdButtons[c.Name]; b != nil {
 			b.Enable()
 		}
@@ -483,6 +493,7 @@ func (w *Window) showSettings(err error) {
 	}
 	w.setForm.Objects = objs
 	w.setForm.Refresh()
+	w.showJoin()
 }
 
 // onChange opens the setup wizard.

@@ -33,6 +33,9 @@ type State struct {
 	Countdown *Countdown     `json:"countdown"` // nil when no countdown runs
 	// Commands is the UPS's instant commands (LIST CMD), for the status window.
 	Commands []string `json:"commands,omitempty"`
+	// ShutdownFailed says why the last shutdown did not happen; it stays
+	// until mains power returns, while the service tries again.
+	ShutdownFailed string `json:"shutdown_failed,omitempty"`
 }
 
 // Countdown is the shutdown countdown exactly as the service will act on it.
@@ -50,7 +53,7 @@ type Countdown struct {
 
 // Event is one entry of the event log. Names are NUT's: ONLINE, ONBATT,
 // LOWBATT, FSD, COMMOK, COMMBAD, NOCOMM, REPLBATT, SHUTDOWN; plus Nutmeg's
-// COUNTDOWN (started), CANCELLED, POSTPONED.
+// COUNTDOWN (started), CANCELLED, POSTPONED and SHUTDOWN_FAILED.
 type Event struct {
 	Time    time.Time      `json:"time"`
 	Name    string         `json:"name"`
@@ -61,16 +64,22 @@ type Event struct {
 
 // Request is one line from a client. Op is "postpone", "shutdown-now",
 // "events" (Limit newest), "history" (Range "1h", "24h" or "7d") or
-// "command" (Name of an instant command). "reload" (Name: a settings file's
-// absolute path, "" for the service's own) makes a user-mode service render
-// and install that file's NUT config, restart NUT on it and prove it, or
-// restore the previous set and say which step failed (`nutmeg apply`).
+// "command" (Name of an instant command). "reload" (Name: "" or the
+// service's own settings file, the only one it reads) makes a user-mode
+// service render and install its settings' NUT config, restart NUT on it and
+// prove it, or restore the previous set and say which step failed (`nutmeg
+// apply`); it is refused once the shutdown is under way.
+//
+// What turns the computer or the UPS's outlets off needs Confirm to name
+// it: "shutdown-now" for Op "shutdown-now", the command's name for an
+// instant command such as load.off or shutdown.return.
 type Request struct {
-	ID    string `json:"id"`
-	Op    string `json:"op"`
-	Limit int    `json:"limit,omitempty"`
-	Range string `json:"range,omitempty"`
-	Name  string `json:"name,omitempty"`
+	ID      string `json:"id"`
+	Op      string `json:"op"`
+	Limit   int    `json:"limit,omitempty"`
+	Range   string `json:"range,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Confirm string `json:"confirm,omitempty"`
 }
 
 // Reply answers the Request with the same ID.

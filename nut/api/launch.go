@@ -10,6 +10,10 @@ import (
 	"time"
 )
 
+// ServiceLogMax is the size past which service.log is rotated at the next
+// start of the service.
+const ServiceLogMax = 1 << 20
+
 // StartService starts `exe service --settings settingsPath --state stateDir`
 // in a session of its own, so that it outlives the wizard or tray that
 // started it, with its output appended to stateDir/service.log, and waits
@@ -19,7 +23,13 @@ func StartService(ctx context.Context, exe, settingsPath, stateDir string, wait 
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return fmt.Errorf("start the service: %w", err)
 	}
-	logf, err := os.OpenFile(filepath.Join(stateDir, "service.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	logPath := filepath.Join(stateDir, "service.log")
+	// Rotated like the event log: one older file, so a service that
+	// restarts for days cannot fill the disk.
+	if st, err := os.Stat(logPath); err == nil && st.Size() > ServiceLogMax {
+		_ = os.Rename(logPath, logPath+".1")
+	}
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("start the service: %w", err)
 	}
@@ -58,4 +68,21 @@ func Answers(ctx context.Context, path string) bool {
 	}
 	c.Close()
 	return true
+}
+
+// WaitAnswers waits until a service answers on the socket at path (one
+// that systemd started, say), or fails after wait.
+func WaitAnswers(ctx context.Context, path string, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for !Answers(ctx, path) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the service did not answer on %s within %v", path, wait)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return nil
 }

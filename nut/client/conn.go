@@ -41,7 +41,14 @@ type Options struct {
 	// the whole answer). A dead peer (say, after the machine slept) fails a
 	// command within Timeout instead of hanging. 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Dialer makes the TCP connection (nil: net.Dialer). Tests dial from
+	// inside a network namespace through it, and the server scan records
+	// every address it contacts.
+	Dialer DialFunc
 }
+
+// DialFunc opens a connection, like net.Dialer.DialContext.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 func (o Options) timeout() time.Duration {
 	if o.Timeout <= 0 {
@@ -95,8 +102,14 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := net.Dialer{Timeout: opts.timeout()}
-	nc, err := d.DialContext(ctx, "tcp", hp)
+	dial := opts.Dialer
+	if dial == nil {
+		d := net.Dialer{}
+		dial = d.DialContext
+	}
+	dctx, cancel := context.WithTimeout(ctx, opts.timeout())
+	defer cancel()
+	nc, err := dial(dctx, "tcp", hp)
 	if err != nil {
 		return nil, fmt.Errorf("connect to upsd at %s: %w", hp, err)
 	}

@@ -406,9 +406,14 @@ func splitSystem(sys string) (ups, host string, port int, err error) {
 
 // HandWritten lists the NUT config files in dir that Nutmeg did not write
 // and that hold at least one directive: a caller must not overwrite them
-// silently (offer ImportDir instead). Files with comments only, like
-// Debian's stock ones, and a nut.conf saying only MODE=none do not count.
+// silently (offer ImportDir instead). Files with comments only, and a dir
+// where NUT is installed but not set up (see Unconfigured: Debian's stock
+// files, which hold defaults such as maxretry and SHUTDOWNCMD but no UPS)
+// do not count: nothing there is in use, and Install keeps them anyway.
 func HandWritten(dir string) ([]string, error) {
+	if un, err := Unconfigured(dir); err != nil || un {
+		return nil, err
+	}
 	var out []string
 	for _, name := range ManagedNames {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -438,6 +443,48 @@ func HandWritten(dir string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// Unconfigured reports whether dir holds NUT as its package installed it,
+// not set up: nut.conf says MODE=none (or is missing), upsmon.conf has no
+// MONITOR line, and ups.conf and upsd.users define no section. Other
+// directives (Debian ships maxretry, SHUTDOWNCMD, POLLFREQ, ...) do not
+// matter: with MODE=none and nothing to monitor, NUT runs nothing. A file
+// Nutmeg wrote, or one that does not parse, means it is not this state.
+func Unconfigured(dir string) (bool, error) {
+	for _, name := range ManagedNames {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("check %s: %w", name, err)
+		}
+		if strings.HasPrefix(string(b), Marker) {
+			return false, nil
+		}
+		lines, err := Parse(string(b))
+		if err != nil {
+			return false, nil
+		}
+		for _, l := range lines {
+			switch name {
+			case NutConf:
+				if k, v, has, ok := l.KeyValue(); ok && has && k == "MODE" && v != "none" {
+					return false, nil
+				}
+			case UPSMonConf:
+				if l.Args[0] == "MONITOR" {
+					return false, nil
+				}
+			case UPSConf, UPSDUsers:
+				if _, ok := l.Section(); ok {
+					return false, nil
+				}
+			}
+		}
+	}
+	return true, nil
 }
 
 // Managed reports whether dir holds no hand-written NUT config (see

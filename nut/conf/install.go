@@ -27,6 +27,13 @@ const (
 // managed files as it was before the last Install.
 const PreviousDir = ".nutmeg-previous"
 
+// OriginalDir keeps the set of managed files as it was before Nutmeg's
+// first Install into the dir (the stock files of Debian's nut-server, or a
+// hand-written setup imported with --force). Later Installs never touch it;
+// the package's purge puts it back, so removing Nutmeg leaves /etc/nut as
+// it found it.
+const OriginalDir = ".nutmeg-original"
+
 func (m Mode) perm() os.FileMode {
 	if m == System {
 		return 0o640
@@ -84,6 +91,12 @@ func Install(dir string, f Files, m Mode) error {
 			return fmt.Errorf("install %s: %w", file.Name, err)
 		}
 		temps[file.Name] = t
+	}
+	if m == System {
+		if err := keepOriginal(dir); err != nil {
+			cleanup()
+			return fmt.Errorf("install: keep the original files: %w", err)
+		}
 	}
 	if err := backup(dir); err != nil {
 		cleanup()
@@ -157,10 +170,35 @@ func PreviousNames(dir string) ([]string, error) {
 	return names, nil
 }
 
+// keepOriginal copies the managed files now in dir to OriginalDir, once:
+// when it is there already, or when the files now in dir are Nutmeg's own
+// (written before OriginalDir existed), it does nothing.
+func keepOriginal(dir string) error {
+	if _, err := os.Stat(filepath.Join(dir, OriginalDir)); err == nil {
+		return nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, name := range ManagedNames {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err == nil && strings.HasPrefix(string(b), Marker) {
+			return nil
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return copySet(dir, OriginalDir)
+}
+
 // backup copies the managed files now in dir to PreviousDir, replacing the
 // older copy only once the new one is complete.
-func backup(dir string) (err error) {
-	prev := filepath.Join(dir, PreviousDir)
+func backup(dir string) error { return copySet(dir, PreviousDir) }
+
+// copySet copies the managed files now in dir (mode and group kept) to
+// dir/sub, replacing an older copy only once the new one is complete.
+func copySet(dir, sub string) (err error) {
+	prev := filepath.Join(dir, sub)
 	next, old := prev+".new", prev+".old"
 	os.RemoveAll(next)
 	os.RemoveAll(old)

@@ -73,6 +73,10 @@ type Options struct {
 	// StateDir is NUT's state directory in user mode; only used for the
 	// default PowerDownFlag. The supervisor passes it as NUT_STATEPATH.
 	StateDir string
+	// ShutdownCmd replaces the settings' shutdown command in SHUTDOWNCMD:
+	// Nutmeg's service points it at a wrapper that runs the settings'
+	// command and records how it ended. Empty: the settings' command.
+	ShutdownCmd string
 }
 
 // File is one rendered config file.
@@ -196,7 +200,7 @@ func (r renderer) render() (Files, error) {
 		return nil, fmt.Errorf("render: NotifyCmd %q is not an absolute path", r.o.NotifyCmd)
 	}
 	for _, v := range []struct{ field, value string }{
-		{"NotifyCmd", r.o.NotifyCmd}, {"PowerDownFlag", r.o.PowerDownFlag}, {"RunAsUser", r.o.RunAsUser}, {"StateDir", r.o.StateDir},
+		{"NotifyCmd", r.o.NotifyCmd}, {"PowerDownFlag", r.o.PowerDownFlag}, {"RunAsUser", r.o.RunAsUser}, {"StateDir", r.o.StateDir}, {"ShutdownCmd", r.o.ShutdownCmd},
 	} {
 		if err := checkValue("render option "+v.field, v.value); err != nil {
 			return nil, err
@@ -400,9 +404,9 @@ func (r renderer) upsmonConf(primary bool) (string, error) {
 	system := fmt.Sprintf("%s@%s:%d", s.Identifier, host, s.RemotePort)
 	fmt.Fprintf(&b, "MONITOR %s 1 %s %s %s\n", nutquote.Quote(system), nutquote.Quote(s.MonUser), nutquote.Quote(s.MonPwd), role)
 	b.WriteString("MINSUPPLIES 1\n")
-	cmd := s.ShutdownCmd
-	if cmd == "" {
-		cmd = nut.DefaultShutdownCmd()
+	cmd := s.EffectiveShutdownCmd()
+	if o.ShutdownCmd != "" {
+		cmd = o.ShutdownCmd
 	}
 	fmt.Fprintf(&b, "SHUTDOWNCMD %s\n", nutquote.Quote(cmd))
 	if o.RunAsUser != "" {

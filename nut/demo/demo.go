@@ -194,8 +194,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := nut.Save(filepath.Join(cfg.Dir, SettingsFile), s); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	// The day's two outages are hours apart: at the demo's scale they must
+	// stay two outages, not one resumed countdown.
 	svc, err := service.New(service.Config{Settings: s, SettingsPath: filepath.Join(cfg.Dir, SettingsFile),
-		StateDir: cfg.Dir, Listen: []string{"127.0.0.1"}, Log: log})
+		StateDir: cfg.Dir, Listen: []string{"127.0.0.1"}, Log: log, FlapWindow: Scaled(service.FlapWindow, cfg.Scale)})
 	if err != nil {
 		return fmt.Errorf("demo: start the service: %w", err)
 	}

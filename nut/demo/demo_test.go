@@ -138,9 +138,17 @@ func TestDemoDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// SHUTDOWNCMD runs the service's wrapper, which runs the demo's line.
+	wrapper, err := os.ReadFile(service.ShutdownWrapper(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := string(wrapper); !strings.Contains(w, logPath) || strings.Contains(w, "/sbin/shutdown") || strings.Contains(w, "poweroff") {
+		t.Errorf("shutdown wrapper:\n%s", w)
+	}
 	for _, l := range strings.Split(string(mon), "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "SHUTDOWNCMD") {
-			if !strings.Contains(l, logPath) || strings.Contains(l, "/sbin/shutdown") || strings.Contains(l, "poweroff") {
+			if !strings.Contains(l, service.ShutdownWrapper(dir)) || strings.Contains(l, "/sbin/shutdown") || strings.Contains(l, "poweroff") {
 				t.Errorf("upsmon.conf: %s", l)
 			}
 		}

@@ -156,6 +156,7 @@ func runScenario(t testing.TB, sc scenario) outcome {
 		ShutdownCmd: "date +%s.%N >> " + markerB,
 		DeadTime:    time.Duration(sc.deadTime) * time.Second, HostSync: time.Duration(sc.hostSync) * time.Second,
 		FinalDelay: time.Duration(sc.finalDelay) * time.Second, Log: slog.New(slog.DiscardHandler),
+		StillUp: -1, // the lab machine does not go down: Run returns once the command ran
 		OnEvent: func(e Event) {
 			mu.Lock()
 			nativeEvents = append(nativeEvents, e.Name)

@@ -44,9 +44,9 @@ func runShell(ctx context.Context, line string, limit time.Duration) cmdResult {
 	case errors.As(err, &ee):
 		res.exit = ee.ExitCode()
 		if res.exit >= 0 {
-			res.err = fmt.Errorf("the shutdown command exited with status %d", res.exit)
+			res.err = fmt.Errorf("the shutdown command failed (exit status %d)", res.exit)
 		} else {
-			res.err = fmt.Errorf("the shutdown command was killed: %v", ee)
+			res.err = fmt.Errorf("the shutdown command was killed (%v)", ee)
 		}
 	default:
 		res.exit, res.err = -1, fmt.Errorf("the shutdown command could not run: %w", err)

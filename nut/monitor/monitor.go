@@ -52,7 +52,9 @@
 // the command's exit status and last stderr line are reported, a failure
 // is a SHUTDOWN_FAILED event, and the command is tried again every
 // RetryShutdown while the UPS is still critical (a forced shutdown stays
-// critical). If the UPS stops being critical after a failed attempt, the
+// critical). A command that succeeds but leaves the machine running for
+// StillUp (60 s) counts as failed too, as Nutmeg's service does with
+// upsmon on Linux. If the UPS stops being critical after a failed attempt, the
 // monitor logs in again and goes back to watching. And after the machine
 // slept (the wall clock jumped between two ticks), DEADTIME counts from the
 // wake-up: upsmon would count the hours asleep as hours without contact
@@ -102,6 +104,7 @@ const (
 	DefaultTimeout       = 2 * time.Second
 	DefaultMaxBackoff    = 2 * time.Second
 	DefaultCommandLimit  = 2 * time.Minute
+	DefaultStillUp       = time.Minute
 )
 
 // Config is what a Monitor needs. A zero duration takes the default; a
@@ -131,6 +134,10 @@ type Config struct {
 	Timeout       time.Duration // dial and each round trip
 	MaxBackoff    time.Duration // longest wait between reconnect attempts
 	CommandLimit  time.Duration // a shutdown command still running after this has failed
+	// StillUp: a machine still running this long after the shutdown
+	// command succeeded has not shut down (SHUTDOWN_FAILED, tried again
+	// while critical). Negative: Run returns nil once the command succeeded.
+	StillUp time.Duration
 
 	// OnEvent gets every event, from the monitor's goroutine: it must not
 	// block for long (hand the event to a channel or queue).
@@ -184,6 +191,9 @@ func (c Config) withDefaults() (Config, error) {
 	c.Timeout = orDefault(c.Timeout, DefaultTimeout)
 	c.MaxBackoff = orDefault(c.MaxBackoff, DefaultMaxBackoff)
 	c.CommandLimit = orDefault(c.CommandLimit, DefaultCommandLimit)
+	if c.StillUp == 0 {
+		c.StillUp = DefaultStillUp
+	}
 	if c.Interval <= 0 || c.Timeout <= 0 || c.RetryShutdown <= 0 || c.CommandLimit <= 0 {
 		return c, errors.New("monitor: Interval, Timeout, RetryShutdown and CommandLimit must be positive")
 	}
@@ -220,7 +230,8 @@ type State struct {
 	// ShutdownAt is when the shutdown command runs (or ran): set once the
 	// UPS is critical.
 	ShutdownAt time.Time
-	Attempts   int // shutdown command runs so far
+	Attempts   int    // shutdown command runs so far
+	Failed     string // why the last attempt failed ("" when none did, or after the shutdown was abandoned)
 }
 
 // Monitor follows one UPS as a secondary. Make it with New, start it with

@@ -361,7 +361,7 @@ func TestFSDShutsDownAfterFinalDelay(t *testing.T) {
 	f := newFakeUpsd(t, "OB")
 	marker := filepath.Join(tempDir(t), "marker")
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
-		Interval: 100 * time.Millisecond, FinalDelay: 500 * time.Millisecond})
+		StillUp: -1, Interval: 100 * time.Millisecond, FinalDelay: 500 * time.Millisecond})
 	waitFor(t, "logged in", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
 	f.set("OB FSD")
 	waitFor(t, "SHUTDOWN", 5*time.Second, func() bool { _, ok := rec.find(EvShutdown); return ok })
@@ -397,7 +397,7 @@ func TestForceShutdown(t *testing.T) {
 	f := newFakeUpsd(t, "OL")
 	marker := filepath.Join(tempDir(t), "marker")
 	m, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
-		Interval: 100 * time.Millisecond, FinalDelay: 300 * time.Millisecond})
+		StillUp: -1, Interval: 100 * time.Millisecond, FinalDelay: 300 * time.Millisecond})
 	waitFor(t, "logged in", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
 	m.ForceShutdown()
 	select {
@@ -431,14 +431,14 @@ func TestShutdownFailedIsRetried(t *testing.T) {
 		cmd = `if not exist "` + gate + `" ( ` + failCmd() + ` ) else ( ` + markCmd(marker) + ` )`
 	}
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: cmd,
-		Interval: 100 * time.Millisecond, FinalDelay: -1, RetryShutdown: 400 * time.Millisecond})
+		StillUp: -1, Interval: 100 * time.Millisecond, FinalDelay: -1, RetryShutdown: 400 * time.Millisecond})
 	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
 	ev, _ := rec.find(EvShutdownFailed)
 	if ev.Exit != 3 || ev.Stderr != "permission denied" || ev.Retry != 400*time.Millisecond || ev.Err == nil || ev.Reason != ReasonFSD {
 		t.Errorf("SHUTDOWN_FAILED %+v", ev)
 	}
-	if !strings.Contains(ev.Message, "permission denied") || !strings.Contains(ev.Message, "status 3") {
-		t.Errorf("message %q", ev.Message)
+	if want := "Shutdown failed: the shutdown command failed (exit status 3): permission denied. Trying again every 400ms while the UPS is critical."; ev.Message != want {
+		t.Errorf("message %q, want %q", ev.Message, want)
 	}
 	// The session is logged out after the first attempt, as upsmon's is.
 	waitFor(t, "LOGOUT", 5*time.Second, func() bool { n, out, _ := f.counts(); return n == 0 && out == 1 })
@@ -481,7 +481,7 @@ func TestFailedShutdownAbandonedWhenNoLongerCritical(t *testing.T) {
 	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
 	f.set("OL")
 	waitFor(t, "logged in again", 5*time.Second, func() bool { _, _, total := f.counts(); return total == 2 })
-	waitFor(t, "state not critical", 5*time.Second, func() bool { return m.State().Critical == "" })
+	waitFor(t, "state not critical", 5*time.Second, func() bool { st := m.State(); return st.Critical == "" && st.Failed == "" })
 	n := 0
 	for _, x := range rec.names() {
 		if x == EvShutdownFailed {
@@ -499,7 +499,7 @@ func TestDeadWhileOnBattery(t *testing.T) {
 	f := newFakeUpsd(t, "OB")
 	marker := filepath.Join(tempDir(t), "marker")
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
-		Interval: 100 * time.Millisecond, DeadTime: 2 * time.Second, HostSync: -1, FinalDelay: -1})
+		StillUp: -1, Interval: 100 * time.Millisecond, DeadTime: 2 * time.Second, HostSync: -1, FinalDelay: -1})
 	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(EvOnBatt); return ok })
 	lost := time.Now()
 	f.set("") // DATA-STALE from now on
@@ -548,4 +548,33 @@ func TestQuietPeerReconnects(t *testing.T) {
 		t.Errorf("took %v, want within Timeout + MaxBackoff", took)
 	}
 	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
+}
+
+// A shutdown command that succeeds but leaves the machine up is a failure
+// after StillUp, tried again while the UPS is critical.
+func TestStillUpAfterShutdown(t *testing.T) {
+	f := newFakeUpsd(t, "OB LB FSD")
+	marker := filepath.Join(tempDir(t), "marker")
+	m, rec, _ := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
+		Interval: 100 * time.Millisecond, FinalDelay: -1, StillUp: 500 * time.Millisecond, RetryShutdown: 300 * time.Millisecond})
+	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
+	ev, _ := rec.find(EvShutdownFailed)
+	if want := "Shutdown failed: the machine is still up 500ms after the shutdown command ran. Trying again every 300ms while the UPS is critical."; ev.Message != want {
+		t.Errorf("message %q, want %q", ev.Message, want)
+	}
+	waitFor(t, "a second run", 5*time.Second, func() bool { return lines(marker) >= 2 })
+	if st := m.State(); st.Attempts < 2 || st.Critical != ReasonFSD {
+		t.Errorf("state %+v", st)
+	}
+	// Power back (FSD gone, as after upsd restarts): no more attempts.
+	f.set("OL")
+	waitFor(t, "abandoned and logged in again", 5*time.Second, func() bool {
+		n, _, _ := f.counts()
+		return n == 1 && m.State().Critical == ""
+	})
+	n := lines(marker)
+	time.Sleep(1500 * time.Millisecond)
+	if lines(marker) != n {
+		t.Errorf("the command ran again after the UPS stopped being critical")
+	}
 }

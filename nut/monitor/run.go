@@ -18,12 +18,15 @@ const (
 	waiting              // critical: FINALDELAY runs
 	running              // the shutdown command runs
 	failed               // the last attempt failed: retry while critical
+	done                 // the command succeeded: the machine should go down within StillUp
 )
 
-// Run watches the UPS until ctx ends (it returns ctx's error) or the
-// shutdown command has run successfully (it returns nil: this machine is
-// going down, as upsmon exits then). It starts no goroutine that outlives
-// it. A Monitor runs once at a time.
+// Run watches the UPS until ctx ends, and returns ctx's error. After the
+// shutdown command succeeded it goes on watching (logged out): a machine
+// still up StillUp later, with the UPS still critical, is a SHUTDOWN_FAILED
+// and the command is tried again. With a negative StillUp, Run returns nil
+// as soon as the command succeeded, as upsmon exits then. It starts no
+// goroutine that outlives it. A Monitor runs once at a time.
 func (m *Monitor) Run(ctx context.Context) error {
 	if !m.running.CompareAndSwap(false, true) {
 		return errors.New("monitor: already running")
@@ -40,13 +43,21 @@ func (m *Monitor) Run(ctx context.Context) error {
 	r := &runner{m: m, cfg: &m.cfg, tr: newTracker(&m.cfg), cmds: cmds}
 	tick := time.NewTicker(m.cfg.Interval)
 	defer tick.Stop()
-	var final, retry *time.Timer
+	var final, retry, stillUp *time.Timer
 	stopTimer := func(t *time.Timer) {
 		if t != nil {
 			t.Stop()
 		}
 	}
-	defer func() { stopTimer(final); stopTimer(retry) }()
+	defer func() { stopTimer(final); stopTimer(retry); stopTimer(stillUp) }()
+	// abandon goes back to watching, logged in again: after a failed
+	// attempt the UPS is no longer critical.
+	abandon := func() {
+		m.cfg.Log.Warn("the UPS is no longer critical: shutdown abandoned", "ups", m.cfg.UPS)
+		r.phase, r.crit = idle, ""
+		m.setState(func(s *State) { s.Critical, s.ShutdownAt, s.Failed = "", time.Time{}, "" })
+		cmds <- cmdLogin
+	}
 	timerC := func(t *time.Timer) <-chan time.Time {
 		if t == nil {
 			return nil
@@ -85,22 +96,33 @@ func (m *Monitor) Run(ctx context.Context) error {
 			cmdDone = nil
 			if res.err == nil {
 				m.cfg.Log.Info("shutdown command ran", "ups", m.cfg.UPS, "elapsed", res.elapsed)
-				return nil
+				if m.cfg.StillUp < 0 {
+					return nil
+				}
+				r.phase = done
+				stillUp = time.NewTimer(m.cfg.StillUp)
+				break
 			}
 			r.phase = failed
 			retry = time.NewTimer(m.cfg.RetryShutdown)
 			r.emitFailed(res, m.cfg.RetryShutdown)
+		case <-timerC(stillUp):
+			stillUp = nil
+			if r.reason(time.Now()) == "" {
+				abandon()
+				break
+			}
+			// The command said yes but the machine did not go down.
+			r.phase = failed
+			retry = time.NewTimer(m.cfg.RetryShutdown)
+			r.emitFailed(cmdResult{err: fmt.Errorf("the machine is still up %s after the shutdown command ran", m.cfg.StillUp)}, m.cfg.RetryShutdown)
 		case <-timerC(retry):
 			retry = nil
 			if reason := r.reason(time.Now()); reason != "" {
 				r.crit = reason
 				cmdDone = r.start(ctx)
 			} else {
-				// No longer critical: watch again, logged in again.
-				m.cfg.Log.Warn("the UPS is no longer critical: shutdown abandoned after a failed attempt", "ups", m.cfg.UPS)
-				r.phase, r.crit = idle, ""
-				m.setState(func(s *State) { s.Critical, s.ShutdownAt = "", time.Time{} })
-				cmds <- cmdLogin
+				abandon()
 			}
 		}
 		now := time.Now()
@@ -256,12 +278,12 @@ func (r *runner) start(ctx context.Context) chan cmdResult {
 }
 
 func (r *runner) emitFailed(res cmdResult, retry time.Duration) {
-	msg := fmt.Sprintf("The shutdown command failed (%v)", res.err)
+	why := res.err.Error()
 	if res.stderr != "" {
-		msg += ": " + res.stderr
+		why += ": " + res.stderr
 	}
-	msg += fmt.Sprintf("; trying again in %s while the UPS is critical", retry)
+	r.m.setState(func(s *State) { s.Failed = why })
 	r.cfg.Log.Error("shutdown command failed", "ups", r.cfg.UPS, "exit", res.exit, "stderr", res.stderr, "err", res.err)
-	r.emit(Event{Name: EvShutdownFailed, Reason: r.crit, Message: msg, Exit: res.exit, Stderr: res.stderr,
-		Err: res.err, Retry: retry, Elapsed: res.elapsed})
+	r.emit(Event{Name: EvShutdownFailed, Reason: r.crit, Exit: res.exit, Stderr: res.stderr, Err: res.err, Retry: retry, Elapsed: res.elapsed,
+		Message: fmt.Sprintf("Shutdown failed: %s. Trying again every %s while the UPS is critical.", why, retry)})
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // EnvVar is the environment variable that may carry key for automation
-// (design §3): NUTMEG_MONITOR_PASSWORD, NUTMEG_SMTP_PASSWORD, and
-// NUTMEG_REMOTE_MONITOR_PASSWORD. "" for an unknown key.
+// (design §3): NUTMEG_MONITOR_PASSWORD, NUTMEG_SMTP_PASSWORD,
+// NUTMEG_REMOTE_MONITOR_PASSWORD and NUTMEG_EXTRA_USERS. "" for an unknown
+// key.
 func EnvVar(key string) string {
 	switch key {
 	case MonitorPassword:
@@ -20,6 +21,8 @@ func EnvVar(key string) string {
 		return "NUTMEG_REMOTE_MONITOR_PASSWORD"
 	case SMTPPassword:
 		return "NUTMEG_SMTP_PASSWORD"
+	case ExtraUsers:
+		return "NUTMEG_EXTRA_USERS"
 	}
 	return ""
 }
@@ -177,12 +180,38 @@ func Load(st Store, s *nut.Settings) error {
 	if len(missing) > 0 {
 		return &MissingError{Keys: missing}
 	}
+	return LoadExtraUsers(st, s)
+}
+
+// LoadExtraUsers fills s.ExtraUsers from st; having none is fine. A value
+// already in s came from a version-1 settings file and stands until it is
+// saved into st.
+func LoadExtraUsers(st Store, s *nut.Settings) error {
+	if s.ExtraUsers != "" || st == nil {
+		return nil
+	}
+	v, err := Resolve(ExtraUsers, ResolveOptions{Store: st})
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("load %s: %w", Describe(ExtraUsers), err)
+	default:
+		s.ExtraUsers = v
+	}
 	return nil
 }
 
-// Save stores the non-empty secrets of s in st. Empty ones are left alone
-// (not deleted): an empty field means "not entered", not "remove".
+// Save stores the non-empty secrets of s in st. Empty passwords are left
+// alone (not deleted): an empty field means "not entered", not "remove".
+// The extra users are different: empty means none, and the stored text goes.
 func Save(st Store, s nut.Settings) error {
+	if s.ExtraUsers == "" {
+		if err := st.Delete(ExtraUsers); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("remove %s: %w", Describe(ExtraUsers), err)
+		}
+	} else if err := st.Set(ExtraUsers, s.ExtraUsers); err != nil {
+		return fmt.Errorf("save %s: %w", Describe(ExtraUsers), err)
+	}
 	for _, kv := range []struct{ key, value string }{
 		{MonitorPassword, s.MonPwd},
 		{RemotePassword, s.RemotePwd},

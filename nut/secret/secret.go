@@ -19,6 +19,9 @@ const (
 	MonitorPassword = "monitor-password"
 	RemotePassword  = "remote-monitor-password"
 	SMTPPassword    = "smtp-password"
+	// ExtraUsers is the extrausers text (upsd.users sections with their
+	// passwords): kept here, not in the settings file.
+	ExtraUsers = "extra-users"
 )
 
 // Service is the keyring service name under which every secret is stored.
@@ -50,6 +53,8 @@ func Describe(key string) string {
 		return "the remote monitor password"
 	case SMTPPassword:
 		return "the SMTP password"
+	case ExtraUsers:
+		return "the extra upsd users"
 	}
 	return "secret " + key
 }

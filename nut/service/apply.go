@@ -127,6 +127,22 @@ func prove(ctx context.Context, s nut.Settings, stateDir string, o ApplyOptions)
 		}
 		defer sup.stopAll()
 	}
+	if s.Mode == nut.ModeSecondary {
+		// One plain sentence for the three usual mistakes: a server that
+		// does not answer, a wrong UPS name, a wrong user or password.
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		st, err := client.CheckFollow(cctx, Addr(s), s.Identifier, s.MonUser, s.MonPwd, client.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			step := "read ups.status"
+			var fe *client.FollowError
+			if errors.As(err, &fe) && fe.Reason == "denied" {
+				step = "log in"
+			}
+			return "", step, err
+		}
+		return st.Vars["ups.status"], "", nil
+	}
 	st, err := readStatus(ctx, s)
 	if err != nil {
 		return "", "read ups.status", err
@@ -197,7 +213,18 @@ func readStatus(ctx context.Context, s nut.Settings) (string, error) {
 // root/etc/nut, root:nut 0640, keeping the previous set. Nothing is
 // started: with root "/" the caller restarts the platform's NUT units.
 func ApplyRoot(s nut.Settings, root string) (string, conf.Files, error) {
-	files, err := conf.Render(s, conf.Options{})
+	// SHUTDOWNCMD runs the wrapper that records how the shutdown command
+	// ended, for the system service (nutmeg.service) to report and retry.
+	wrapper := filepath.Join(root, SystemShutdownWrapper)
+	if err := os.MkdirAll(filepath.Dir(wrapper), 0o755); err != nil {
+		return "", nil, &StepError{Step: "install", Err: err}
+	}
+	// Under a test's root the record stays inside it too ("/" on a system).
+	line, err := WriteShutdownWrapper(wrapper, filepath.Join(root, SystemShutdownResult), s.EffectiveShutdownCmd())
+	if err != nil {
+		return "", nil, &StepError{Step: "install", Err: err}
+	}
+	files, err := conf.Render(s, conf.Options{ShutdownCmd: line})
 	if err != nil {
 		return "", nil, &StepError{Step: "render", Err: err}
 	}

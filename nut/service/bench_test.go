@@ -20,6 +20,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 )
 
 // setStatus changes ups.status at once through upsd (SET VAR on dummy-ups)
@@ -259,8 +260,8 @@ func childrenOf(pid int) []int {
 		if err != nil {
 			continue
 		}
-		pp := parentOf(p)
-		if pp == pid || (pp != 0 && parentOf(pp) == pid) {
+		pp := pidfile.ParentOf(p)
+		if pp == pid || (pp != 0 && pidfile.ParentOf(pp) == pid) {
 			out = append(out, p)
 		}
 	}

@@ -17,6 +17,10 @@ type Policy struct {
 	PostponeAllowed bool
 	PostponeStep    time.Duration
 	PostponeMax     int
+
+	// FlapWindow overrides FlapWindow (the demo plays a day in minutes);
+	// 0 means FlapWindow.
+	FlapWindow time.Duration
 }
 
 // PolicyFrom reads the countdown policy out of the settings.
@@ -50,6 +54,28 @@ type Countdown struct {
 	postponed int
 	lowBatt   bool
 	fired     bool // FSD issued: irrevocable (FSD stays set until upsd restarts)
+
+	// cancelled is the countdown that the last return of mains power
+	// cancelled, kept for FlapWindow: a power failure that comes back
+	// sooner resumes it instead of granting a whole new timer.
+	cancelled   *Saved
+	cancelledAt time.Time
+}
+
+// FlapWindow is how long mains power must stay back before a cancelled
+// countdown is forgotten. Flapping mains would otherwise restart the full
+// timer at each short return and drain the battery before any shutdown.
+const FlapWindow = 30 * time.Second
+
+// Saved is a countdown as the state directory keeps it, so that a restarted
+// service resumes it with the same deadline instead of starting it again.
+type Saved struct {
+	Reason     string    `json:"reason"`
+	Started    time.Time `json:"started"`
+	ShutdownAt time.Time `json:"shutdown_at"`
+	Postponed  int       `json:"postponed"`
+	LowBatt    bool      `json:"low_batt,omitempty"`
+	FSDSent    bool      `json:"fsd_sent,omitempty"`
 }
 
 // NewCountdown makes an idle countdown.
@@ -60,20 +86,22 @@ func NewCountdown(p Policy, lead time.Duration) *Countdown {
 // SetLead changes upsmon's delay between FSD and SHUTDOWNCMD.
 func (c *Countdown) SetLead(d time.Duration) { c.lead = d }
 
-// Lead is the current delay between FSD and SHUTDOWNCMD.
-func (c *Countdown) Lead() time.Duration { return c.lead }
-
 // Running reports whether a countdown is on.
 func (c *Countdown) Running() bool { return c.running }
 
 // Fired reports whether FSD has been issued.
 func (c *Countdown) Fired() bool { return c.fired }
 
-// OnBattery starts the countdown in "batt" mode. It reports whether the
-// state changed.
+// OnBattery starts the countdown in "batt" mode, or resumes the one that a
+// return of mains power shorter than FlapWindow cancelled (same deadline,
+// same postponements). It reports whether the state changed.
 func (c *Countdown) OnBattery(now time.Time) bool {
 	if c.p.Mode != nut.ShutdownBatt || c.running {
 		return false
+	}
+	if c.cancelled != nil && now.Sub(c.cancelledAt) < orDefault(c.p.FlapWindow, FlapWindow) {
+		c.Restore(*c.cancelled)
+		return true
 	}
 	c.start("ONBATT", now, now.Add(c.p.Timer))
 	return true
@@ -85,9 +113,35 @@ func (c *Countdown) Online(now time.Time) bool {
 	if !c.running || c.fired {
 		return false
 	}
+	saved := c.Save()
+	c.cancelled, c.cancelledAt = saved, now
 	c.running, c.lowBatt = false, false
 	return true
 }
+
+// Save is the running countdown for the state directory; nil when none runs.
+func (c *Countdown) Save() *Saved {
+	if !c.running {
+		return nil
+	}
+	return &Saved{Reason: c.reason, Started: c.started, ShutdownAt: c.shutdown, Postponed: c.postponed,
+		LowBatt: c.lowBatt, FSDSent: c.fired}
+}
+
+// Restore takes back a saved countdown exactly: a past deadline makes it
+// due at once.
+func (c *Countdown) Restore(s Saved) {
+	c.running, c.reason, c.started, c.shutdown = true, s.Reason, s.Started, s.ShutdownAt
+	c.postponed, c.lowBatt, c.fired = s.Postponed, s.LowBatt, s.FSDSent
+	c.cancelled = nil
+}
+
+// Cancelled is the countdown that a short return of power cancelled and
+// when, for the state directory (nil when there is none).
+func (c *Countdown) Cancelled() (*Saved, time.Time) { return c.cancelled, c.cancelledAt }
+
+// SetCancelled takes back what Cancelled said (a restarted service).
+func (c *Countdown) SetCancelled(s *Saved, at time.Time) { c.cancelled, c.cancelledAt = s, at }
 
 // LowBattery cuts the countdown short (or starts one, in either mode): FSD
 // now, the machine down after the lead. It reports whether the state changed.
@@ -105,6 +159,28 @@ func (c *Countdown) LowBattery(now time.Time) bool {
 	}
 	c.lowBatt = true
 	return true
+}
+
+// ServerFSD records that FSD is set on the UPS: upsmon shuts this machine
+// down after its own delay (the lead), whoever set it. The countdown is
+// fired: FSD cannot be taken back. It reports whether the state changed.
+func (c *Countdown) ServerFSD(now time.Time) bool {
+	if c.fired {
+		return false
+	}
+	if !c.running {
+		c.start("FSD", now, now.Add(c.lead))
+	} else if at := now.Add(c.lead); at.Before(c.shutdown) {
+		c.shutdown = at
+	}
+	c.fired = true
+	return true
+}
+
+// Reset forgets the countdown, fired or not: only after a shutdown that
+// failed, once mains power is back and FSD is being cleared.
+func (c *Countdown) Reset() {
+	*c = Countdown{p: c.p, lead: c.lead}
 }
 
 // ShutdownNow asks for the shutdown at once (the tray's "Shut down now").
@@ -161,12 +237,6 @@ func (c *Countdown) Due(now time.Time) bool {
 	return true
 }
 
-// Reset forgets a fired countdown (after upsd restarted and FSD is gone, or
-// for tests).
-func (c *Countdown) Reset() {
-	*c = Countdown{p: c.p, lead: c.lead}
-}
-
 // View is the countdown as the API shows it; nil when none runs.
 func (c *Countdown) View() *api.Countdown {
 	if !c.running {
@@ -189,4 +259,5 @@ func (c *Countdown) start(reason string, now, shutdown time.Time) {
 	}
 	c.running, c.reason, c.started, c.shutdown = true, reason, now, shutdown
 	c.postponed, c.lowBatt, c.fired = 0, false, false
+	c.cancelled = nil
 }

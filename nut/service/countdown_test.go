@@ -75,6 +75,18 @@ func TestCountdown(t *testing.T) {
 		{name: "hostsync lead moves FSD earlier, not the shutdown", p: batt, lead: 0.2,
 			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 1, op: "lead", arg: 15.2}, {at: 14.7, op: "due"}, {at: 14.8, op: "due", want: true}},
 			running: true, shutdownAt: 30, fsdAt: 14.8, reason: "ONBATT"},
+		{name: "a return shorter than 30 s resumes the old deadline", p: batt, lead: 0.2,
+			steps: []step{{at: 0, op: "onbatt", want: true}, {at: 5, op: "postpone"}, {at: 10, op: "online", want: true},
+				{at: 39.9, op: "onbatt", want: true}, {at: 89.7, op: "due"}, {at: 89.8, op: "due", want: true}},
+			running: true, shutdownAt: 90, fsdAt: 89.8, postponed: 1, canPostpone: false, reason: "ONBATT"},
+		{name: "a return of 30 s or more grants a new timer", p: batt, lead: 0.2,
+			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 10, op: "online", want: true}, {at: 40, op: "onbatt", want: true}, {at: 60, op: "due"}},
+			running: true, shutdownAt: 70, fsdAt: 69.8, canPostpone: true, reason: "ONBATT"},
+		{name: "flapping power never pushes the deadline back", p: batt, lead: 0,
+			steps: []step{{at: 0, op: "onbatt", want: true}, {at: 8, op: "online", want: true}, {at: 9, op: "onbatt", want: true},
+				{at: 17, op: "online", want: true}, {at: 18, op: "onbatt", want: true}, {at: 26, op: "online", want: true},
+				{at: 27, op: "onbatt", want: true}, {at: 30, op: "due", want: true}},
+			running: true, shutdownAt: 30, fsdAt: 30, canPostpone: false, reason: "ONBATT"},
 		{name: "lead longer than the timer: FSD at once", p: Policy{Mode: nut.ShutdownBatt, Timer: sec(5)}, lead: 15,
 			steps:   []step{{at: 0, op: "onbatt", want: true}, {at: 0, op: "due", want: true}},
 			running: true, shutdownAt: 15, fsdAt: 0, reason: "ONBATT"},
@@ -126,5 +138,53 @@ func TestCountdown(t *testing.T) {
 				t.Errorf("postponed %d can %v reason %s; want %d %v %s", v.Postponed, v.CanPostpone, v.Reason, tt.postponed, tt.canPostpone, tt.reason)
 			}
 		})
+	}
+}
+
+// A saved countdown comes back exactly: same deadline, postponements and
+// FSD state; a deadline that passed while nothing ran is due at once.
+func TestCountdownSaveRestore(t *testing.T) {
+	p := Policy{Mode: nut.ShutdownBatt, Timer: sec(10), PostponeAllowed: true, PostponeStep: sec(60), PostponeMax: 2}
+	c := NewCountdown(p, sec(0.1))
+	if c.Save() != nil {
+		t.Fatal("an idle countdown saved something")
+	}
+	c.OnBattery(t0)
+	if err := c.Postpone(t0.Add(sec(1))); err != nil {
+		t.Fatal(err)
+	}
+	saved := *c.Save()
+
+	r := NewCountdown(p, sec(0.1))
+	r.Restore(saved)
+	if v, w := r.View(), c.View(); *v != *w {
+		t.Errorf("restored %+v, want %+v", *v, *w)
+	}
+	if r.OnBattery(t0.Add(sec(5))) {
+		t.Error("ONBATT after a restore started a new countdown")
+	}
+	if r.Due(t0.Add(sec(69.8))) || !r.Due(t0.Add(sec(69.9))) {
+		t.Error("restored countdown not due at its own deadline")
+	}
+	if !r.Save().FSDSent {
+		t.Error("FSD sent is not saved")
+	}
+
+	late := NewCountdown(p, sec(0.1))
+	late.Restore(saved)
+	if !late.Due(t0.Add(sec(500))) {
+		t.Error("a deadline already past is not due at once")
+	}
+
+	// The countdown a short return cancelled survives a restart too.
+	f := NewCountdown(p, 0)
+	f.OnBattery(t0)
+	f.Online(t0.Add(sec(4)))
+	cs, at := f.Cancelled()
+	g := NewCountdown(p, 0)
+	g.SetCancelled(cs, at)
+	g.OnBattery(t0.Add(sec(20)))
+	if v := g.View(); v == nil || !v.ShutdownAt.Equal(t0.Add(sec(10))) {
+		t.Errorf("resumed after restart: %+v, want the old deadline", v)
 	}
 }

@@ -22,6 +22,9 @@ const (
 	EvCountdown = "COUNTDOWN"
 	EvCancelled = "CANCELLED"
 	EvPostponed = "POSTPONED"
+	// EvShutdownFailed: the shutdown command failed, or the machine was
+	// still up a minute after it ran.
+	EvShutdownFailed = "SHUTDOWN_FAILED"
 )
 
 // Detector turns a sequence of polls into events, the way upsmon does:
@@ -31,30 +34,34 @@ const (
 // gives no ONLINE: no event is lost or doubled by a restart. Pure: the caller
 // passes the time.
 type Detector struct {
-	UPS       string
-	NoCommAft time.Duration // nocommwarntime
+	UPS         string
+	NoCommAfter time.Duration // nocommwarntime
 
-	flags     map[string]bool // last known
-	known     bool            // flags valid
-	connected bool
-	everConn  bool
-	lostSince time.Time // start of the current outage (or of the service)
-	nocomm    bool      // NOCOMM sent for this outage
+	flags         map[string]bool // last known
+	known         bool            // flags valid
+	connected     bool
+	everConnected bool
+	lostSince     time.Time // start of the current outage (or of the service)
+	nocomm        bool      // NOCOMM sent for this outage
 }
 
 // NewDetector starts with no communication since now.
 func NewDetector(ups string, nocomm time.Duration, now time.Time) *Detector {
-	return &Detector{UPS: ups, NoCommAft: nocomm, lostSince: now}
+	return &Detector{UPS: ups, NoCommAfter: nocomm, lostSince: now}
 }
-
-// Connected reports whether the last poll succeeded.
-func (d *Detector) Connected() bool { return d.connected }
-
-// OnBattery reports whether the last known status had OB.
-func (d *Detector) OnBattery() bool { return d.flags["OB"] }
 
 // Flags is the last known set (do not modify).
 func (d *Detector) Flags() map[string]bool { return d.flags }
+
+// Seed starts the detector from flags known before it (a restarted
+// service's state file): a restart during an outage is then no new power
+// failure, and power that came back meanwhile gives ONLINE once.
+func (d *Detector) Seed(flags map[string]bool) {
+	if len(flags) == 0 {
+		return
+	}
+	d.flags, d.known = copyFlags(flags), true
+}
 
 // Poll handles a successful poll.
 func (d *Detector) Poll(now time.Time, st client.Status) []api.Event {
@@ -64,10 +71,10 @@ func (d *Detector) Poll(now time.Time, st client.Status) []api.Event {
 		evs = append(evs, api.Event{Time: now, Name: name, UPS: d.UPS, Message: msg, Status: stp})
 	}
 	if !d.connected {
-		if d.everConn {
+		if d.everConnected {
 			ev(EvCommOK, fmt.Sprintf("Communication with UPS %s established again", d.UPS))
 		}
-		d.connected, d.everConn, d.nocomm = true, true, false
+		d.connected, d.everConnected, d.nocomm = true, true, false
 	}
 	prev := d.flags
 	cur := st.Flags
@@ -107,7 +114,7 @@ func (d *Detector) Fail(now time.Time, err error) []api.Event {
 
 // Tick emits NOCOMM once an outage has lasted nocommwarntime.
 func (d *Detector) Tick(now time.Time) []api.Event {
-	if d.connected || d.nocomm || now.Sub(d.lostSince) < d.NoCommAft {
+	if d.connected || d.nocomm || now.Sub(d.lostSince) < d.NoCommAfter {
 		return nil
 	}
 	d.nocomm = true
@@ -120,7 +127,7 @@ func (d *Detector) NoCommDue() time.Time {
 	if d.connected || d.nocomm {
 		return time.Time{}
 	}
-	return d.lostSince.Add(d.NoCommAft)
+	return d.lostSince.Add(d.NoCommAfter)
 }
 
 func copyFlags(m map[string]bool) map[string]bool {

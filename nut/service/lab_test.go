@@ -29,7 +29,7 @@ type collector struct {
 	more chan struct{}
 }
 
-func collect(t *testing.T, sock string) *collector {
+func collect(t testing.TB, sock string) *collector {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -54,7 +54,7 @@ func collect(t *testing.T, sock string) *collector {
 }
 
 // wait returns the first message at or after index from that satisfies ok.
-func (c *collector) wait(t *testing.T, from int, timeout time.Duration, what string, ok func(api.Message) bool) (received, int) {
+func (c *collector) wait(t testing.TB, from int, timeout time.Duration, what string, ok func(api.Message) bool) (received, int) {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -75,7 +75,7 @@ func (c *collector) wait(t *testing.T, from int, timeout time.Duration, what str
 	}
 }
 
-func (c *collector) event(t *testing.T, from int, name string, timeout time.Duration) (received, int) {
+func (c *collector) event(t testing.TB, from int, name string, timeout time.Duration) (received, int) {
 	t.Helper()
 	return c.wait(t, from, timeout, "event "+name, func(m api.Message) bool { return m.Type == "event" && m.Event.Name == name })
 }
@@ -100,7 +100,7 @@ func (c *collector) eventNames() []string {
 
 // shortDir is a temp dir with a short path: a Unix socket path must fit in
 // 108 bytes, and t.TempDir's names grow with the test's name.
-func shortDir(t *testing.T) string {
+func shortDir(t testing.TB) string {
 	d, err := os.MkdirTemp("", "nm")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func shortDir(t *testing.T) string {
 }
 
 // markers reads the shutdown marker file: one Unix time per SHUTDOWNCMD run.
-func markers(t *testing.T, path string) []time.Time {
+func markers(t testing.TB, path string) []time.Time {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
@@ -126,7 +126,7 @@ func markers(t *testing.T, path string) []time.Time {
 	return out
 }
 
-func waitMarker(t *testing.T, path string, timeout time.Duration) time.Time {
+func waitMarker(t testing.TB, path string, timeout time.Duration) time.Time {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -153,12 +153,12 @@ type labService struct {
 
 const labUser, labPass = "mon", "lab-Pass_1;$!"
 
-func startLabService(t *testing.T, p Policy, nocomm time.Duration, dev map[string]string, tweak func(*WatcherConfig)) *labService {
+func startLabService(t testing.TB, p Policy, nocomm time.Duration, dev map[string]string, tweak func(*WatcherConfig)) *labService {
 	t.Helper()
 	return startLabServiceSup(t, p, nocomm, dev, tweak, nil)
 }
 
-func startLabServiceSup(t *testing.T, p Policy, nocomm time.Duration, dev map[string]string, tweak func(*WatcherConfig), supTweak func(*Supervisor)) *labService {
+func startLabServiceSup(t testing.TB, p Policy, nocomm time.Duration, dev map[string]string, tweak func(*WatcherConfig), supTweak func(*Supervisor)) *labService {
 	t.Helper()
 	lab := nutlab.New(t)
 	marker := filepath.Join(lab.Dir, "marker")
@@ -167,7 +167,7 @@ func startLabServiceSup(t *testing.T, p Policy, nocomm time.Duration, dev map[st
 	lock := nutlab.LockUpsmon(t)
 	s := &labService{lab: lab, state: shortDir(t), marker: marker, done: make(chan struct{})}
 	s.sup = &Supervisor{Etc: lab.Etc, Run: lab.State, UPS: "ups", Driver: "dummy-ups", Addr: lab.Addr(),
-		Root: nutlab.IsRoot(), MinBackof: 500 * time.Millisecond, MaxBackof: 2 * time.Second}
+		Root: nutlab.IsRoot(), MinBackoff: 500 * time.Millisecond, MaxBackoff: 2 * time.Second}
 	if supTweak != nil {
 		supTweak(s.sup)
 	}

@@ -8,10 +8,13 @@
 // State directory layout:
 //
 //	etc/            NUT_CONFPATH: the rendered files (0600), .nutmeg-previous/
-//	run/            NUT_STATEPATH (0700): driver sockets, killpower
+//	run/            NUT_STATEPATH (0700): driver sockets, killpower, the
+//	                daemons' output (*.log), nut-pids.json (for Adopt), the
+//	                shutdown command's wrapper and its result
 //	nutmeg.sock     the API socket (0660)
 //	events.jsonl    the event log (+ .1 when rotated)
 //	history.jsonl   one sample a minute, 7 days
+//	shutdown.json   last known flags and the countdown, for a restart
 package service
 
 import (
@@ -23,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -36,6 +40,10 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/paths"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
+
+// SocketGroup owns the system service's socket (mode 0660): the package
+// creates it, and its members' trays follow the system service.
+const SocketGroup = "nutmeg"
 
 // AdminUser is the upsd user that the service adds to its own upsd.users
 // (user mode, primary) for instant commands from the tray ("command"
@@ -65,13 +73,19 @@ type Config struct {
 	Native bool
 	// Bin is NUT's binaries; "" means /lib/nut.
 	Bin string
+	// Systemctl is the service manager's command in system mode; nil means
+	// "systemctl" (tests use a stand-in).
+	Systemctl []string
 	// Listen overrides upsd's LISTEN addresses (tests: 127.0.0.1 only).
 	Listen []string
 	// Mail overrides the mail queue built from the settings (tests).
 	Mail Mailer
 	Log  *slog.Logger
 
-	Poll       time.Duration // upsd poll interval; 0 means 1 s
+	Poll time.Duration // upsd poll interval; 0 means 1 s
+	// FlapWindow replaces the 30 s within which a power failure resumes the
+	// countdown that a return of power cancelled (the demo's scaled day).
+	FlapWindow time.Duration
 	RestartMin time.Duration // first wait before restarting NUT; 0 means 1 s
 	RestartMax time.Duration // 0 means 30 s
 }
@@ -96,6 +110,9 @@ type Service struct {
 	w     *Watcher
 	queue *notify.Queue
 	admin string
+	// unchanged: the files on disk were already these settings' files, so
+	// a NUT set still running on them can be adopted.
+	unchanged bool
 
 	mu sync.Mutex
 	s  nut.Settings
@@ -111,10 +128,16 @@ func Addr(s nut.Settings) string {
 	return net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(s.RemotePort))
 }
 
+// ShutdownWrapper is the path of the shutdown command's wrapper in a state
+// directory (see WriteShutdownWrapper), and ShutdownResult its record.
+func ShutdownWrapper(state string) string { return filepath.Join(RunDir(state), ShutdownWrapperName) }
+func ShutdownResult(state string) string  { return filepath.Join(RunDir(state), ShutdownResultName) }
+
 // Render makes the files for s as the service runs them: conf.Render with
-// the user-mode options, plus the service's admin user in upsd.users.
+// the user-mode options (SHUTDOWNCMD runs the wrapper that reports how the
+// shutdown command ended), plus the service's admin user in upsd.users.
 func Render(s nut.Settings, stateDir string, listen []string, adminPass string) (conf.Files, error) {
-	o := conf.Options{StateDir: RunDir(stateDir), Listen: listen}
+	o := conf.Options{StateDir: RunDir(stateDir), Listen: listen, ShutdownCmd: shellQuote(ShutdownWrapper(stateDir))}
 	if os.Geteuid() == 0 {
 		o.RunAsUser = "root" // upsmon could not read the 0600 files as nut
 	}
@@ -139,6 +162,36 @@ func Render(s nut.Settings, stateDir string, listen []string, adminPass string) 
 		files[i] = f
 	}
 	return files, nil
+}
+
+// adminPasswordIn finds the admin user's password in an installed
+// upsd.users: a restarted service keeps it, so that its files stay the same
+// and the running NUT set can be adopted.
+func adminPasswordIn(etc string) string {
+	b, err := os.ReadFile(filepath.Join(etc, conf.UPSDUsers))
+	if err != nil {
+		return ""
+	}
+	_, rest, ok := strings.Cut(string(b), "\n["+AdminUser+"]\n\tpassword = \"")
+	if !ok {
+		return ""
+	}
+	pass, _, ok := strings.Cut(rest, "\"")
+	if !ok || len(pass) != 32 || strings.Trim(pass, "0123456789abcdef") != "" {
+		return ""
+	}
+	return pass
+}
+
+// sameFiles reports whether dir already holds exactly files.
+func sameFiles(dir string, files conf.Files) bool {
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil || string(b) != f.Content {
+			return false
+		}
+	}
+	return true
 }
 
 func newAdminPassword() string {
@@ -177,6 +230,18 @@ func New(cfg Config) (*Service, error) {
 		mail = svc.queue
 	}
 	if cfg.System {
+		// Members of the group nutmeg reach the socket (0660) through the
+		// directory, root:nutmeg 0750 as the unit's StateDirectoryMode makes
+		// it; without the group only root can follow the service.
+		if g, err := user.LookupGroup(SocketGroup); err == nil {
+			gid, _ := strconv.Atoi(g.Gid)
+			if err := os.Chown(cfg.StateDir, -1, gid); err != nil {
+				return nil, fmt.Errorf("state directory: %w", err)
+			}
+			if err := os.Chmod(cfg.StateDir, 0o750); err != nil {
+				return nil, fmt.Errorf("state directory: %w", err)
+			}
+		}
 		var err error
 		wc := svc.watcherConfig(s, mail)
 		bin := cfg.Bin
@@ -188,9 +253,17 @@ func New(cfg Config) (*Service, error) {
 			if pid == 0 {
 				return fmt.Errorf("the system's upsmon is not running (no pid in %s)", UpsmonPidFile)
 			}
-			return UpsmonFSD(ctx, bin, os.Environ(), pid)
+			return UpsmonFSD(ctx, bin, CleanEnv(os.Environ()), pid)
 		}
 		wc.Final, wc.Reload = nil, nil
+		systemctl := cfg.Systemctl
+		if systemctl == nil {
+			systemctl = []string{"systemctl"}
+		}
+		wc.ShutdownResult = filepath.Join(cfg.StateDir, ShutdownResultName)
+		wc.RetryShutdown, wc.PowerBack = SystemRetryShutdown(systemctl, bin), SystemPowerBack(systemctl)
+		// Users in this group may read the status and postpone from their tray.
+		wc.SocketGroup = SocketGroup
 		if svc.w, err = NewWatcher(wc); err != nil {
 			return nil, err
 		}
@@ -202,18 +275,26 @@ func New(cfg Config) (*Service, error) {
 		}
 		return svc, nil
 	}
+	etc := EtcDir(cfg.StateDir)
 	if s.Mode != nut.ModeSecondary {
-		svc.admin = newAdminPassword()
+		if svc.admin = adminPasswordIn(etc); svc.admin == "" {
+			svc.admin = newAdminPassword()
+		}
+	}
+	if _, err := WriteShutdownWrapper(ShutdownWrapper(cfg.StateDir), ShutdownResult(cfg.StateDir), s.UserShutdownCmd()); err != nil {
+		return nil, err
 	}
 	files, err := Render(s, cfg.StateDir, cfg.Listen, svc.admin)
 	if err != nil {
 		return nil, fmt.Errorf("render NUT's files: %w", err)
 	}
-	if err := conf.Install(EtcDir(cfg.StateDir), files, conf.User); err != nil {
-		return nil, fmt.Errorf("install NUT's files: %w", err)
+	if svc.unchanged = sameFiles(etc, files); !svc.unchanged {
+		if err := conf.Install(etc, files, conf.User); err != nil {
+			return nil, fmt.Errorf("install NUT's files: %w", err)
+		}
 	}
-	svc.sup = &Supervisor{Bin: cfg.Bin, Etc: EtcDir(cfg.StateDir), Run: RunDir(cfg.StateDir), Root: os.Geteuid() == 0,
-		Log: log, MinBackof: cfg.RestartMin, MaxBackof: cfg.RestartMax}
+	svc.sup = &Supervisor{Bin: cfg.Bin, Etc: etc, Run: RunDir(cfg.StateDir), Root: os.Geteuid() == 0,
+		Log: log, MinBackoff: cfg.RestartMin, MaxBackoff: cfg.RestartMax}
 	svc.sup.Reconfigure(s.Identifier, driverOf(s), Addr(s))
 	wc := svc.watcherConfig(s, mail)
 	if svc.w, err = NewWatcher(wc); err != nil {
@@ -249,10 +330,14 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 		Poll:     svc.cfg.Poll,
 		StateDir: svc.cfg.StateDir,
 		Mail:     mail, Log: svc.log,
-		Reload: svc.reload,
+		Reload: svc.reload, SettingsPath: svc.cfg.SettingsPath,
+		RuntimeLow: time.Duration(s.RuntimeLow) * time.Second,
 	}
+	wc.Policy.FlapWindow = svc.cfg.FlapWindow
 	if svc.sup != nil {
 		wc.FSD, wc.Final = svc.sup.FSD, svc.sup.Final
+		wc.ShutdownResult = ShutdownResult(svc.cfg.StateDir)
+		wc.RetryShutdown, wc.PowerBack = svc.sup.RetryShutdown, svc.sup.PowerBack
 	}
 	if svc.admin != "" {
 		wc.AdminUser, wc.AdminPass = AdminUser, svc.admin
@@ -286,12 +371,19 @@ func (svc *Service) Run(ctx context.Context) error {
 		wg.Wait()
 		return err
 	}
-	if err := svc.sup.Start(ctx); err != nil {
-		svc.w.Close()
-		if ctx.Err() != nil {
-			return nil
+	// A set that a previous service left running on these very files keeps
+	// running: upsmon never stops watching across a restart of the service.
+	if !svc.unchanged {
+		svc.log.Info("NUT's files changed: starting NUT afresh")
+	}
+	if !svc.unchanged || !svc.sup.Adopt(ctx) {
+		if err := svc.sup.Start(ctx); err != nil {
+			svc.w.Close()
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("start NUT: %w", err)
 		}
-		return fmt.Errorf("start NUT: %w", err)
 	}
 	svc.log.Info("NUT is up", "ups", svc.s.Identifier, "pids", svc.sup.Pids())
 	var wg sync.WaitGroup
@@ -330,7 +422,7 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 			return WatcherConfig{}, fmt.Errorf("secrets: %w", err)
 		}
 	} else {
-		s.MonPwd, s.RemotePwd, s.SMTP.Password = old.MonPwd, old.RemotePwd, old.SMTP.Password
+		s.MonPwd, s.RemotePwd, s.SMTP.Password, s.ExtraUsers = old.MonPwd, old.RemotePwd, old.SMTP.Password, old.ExtraUsers
 	}
 	if err := s.Validate(); err != nil {
 		return WatcherConfig{}, fmt.Errorf("settings: %w", err)
@@ -342,6 +434,9 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 		} else {
 			svc.admin = newAdminPassword()
 		}
+	}
+	if _, err := WriteShutdownWrapper(ShutdownWrapper(svc.cfg.StateDir), ShutdownResult(svc.cfg.StateDir), s.UserShutdownCmd()); err != nil {
+		return WatcherConfig{}, err
 	}
 	files, err := Render(s, svc.cfg.StateDir, svc.cfg.Listen, svc.admin)
 	if err != nil {
@@ -365,8 +460,15 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 			return WatcherConfig{}, fmt.Errorf("%w; and restoring the previous files failed: %v", failed, rerr)
 		}
 		svc.admin = oldAdmin
+		if _, werr := WriteShutdownWrapper(ShutdownWrapper(svc.cfg.StateDir), ShutdownResult(svc.cfg.StateDir), old.UserShutdownCmd()); werr != nil {
+			svc.log.Error("shutdown wrapper not restored", "err", werr)
+		}
 		svc.sup.Reconfigure(old.Identifier, driverOf(old), Addr(old))
-		if rerr := svc.sup.Restart(rctx); rerr != nil {
+		// The restore gets its own time budget: the failed try may have
+		// used up the first one, and NUT must come back.
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer scancel()
+		if rerr := svc.sup.Restart(sctx); rerr != nil {
 			return WatcherConfig{}, fmt.Errorf("%w; the previous files were restored but NUT did not start on them either: %v", failed, rerr)
 		}
 		return WatcherConfig{}, fmt.Errorf("%w (the previous files were restored and NUT runs on them)", failed)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // labSettings are settings for a dummy-ups UPS reading ups.dev from the
 // service's etc dir, on a free port, whose SHUTDOWNCMD writes marker.
-func labSettings(t *testing.T, marker string) nut.Settings {
+func labSettings(t testing.TB, marker string) nut.Settings {
 	s := nut.Defaults()
 	s.Identifier = "ups"
 	s.Driver = "dummy-ups"
@@ -38,9 +39,10 @@ type runningService struct {
 	marker string
 	cancel context.CancelFunc
 	done   chan error
+	stop   func() // stops the service and releases the upsmon lock; idempotent
 }
 
-func startService(t *testing.T, mutate func(*nut.Settings)) *runningService {
+func startService(t testing.TB, mutate func(*nut.Settings)) *runningService {
 	t.Helper()
 	nutlab.Require(t)
 	state := shortDir(t)
@@ -75,11 +77,12 @@ func startService(t *testing.T, mutate func(*nut.Settings)) *runningService {
 		}
 		r.done <- err
 	}()
-	t.Cleanup(func() {
+	r.stop = sync.OnceFunc(func() {
 		cancel()
 		<-r.done
 		lock.Close()
 	})
+	t.Cleanup(r.stop)
 	return r
 }
 
@@ -114,9 +117,25 @@ func TestServiceFromSettings(t *testing.T) {
 		t.Errorf("unknown command: %+v %v", rep, err)
 	}
 	if len(st.Commands) > 0 {
-		if rep, err := col.c.Do(ctx, api.Request{Op: "command", Name: st.Commands[0]}); err != nil || !rep.OK {
-			t.Errorf("command %s: %+v %v", st.Commands[0], rep, err)
+		cmd := st.Commands[0]
+		if Destructive(cmd) {
+			// What can switch the outlets off needs the confirm field to name it.
+			for _, confirm := range []string{"", "yes", "load.on"} {
+				if rep, err := col.c.Do(ctx, api.Request{Op: "command", Name: cmd, Confirm: confirm}); err != nil || rep.OK || !strings.Contains(rep.Reason, "confirm") {
+					t.Errorf("command %s with confirm %q: %+v %v, want a refusal asking for confirm", cmd, confirm, rep, err)
+				}
+			}
 		}
+		if rep, err := col.c.Do(ctx, api.Request{Op: "command", Name: cmd, Confirm: cmd}); err != nil || !rep.OK {
+			t.Errorf("command %s: %+v %v", cmd, rep, err)
+		}
+	}
+	// Shutting the computer down needs confirm too, countdown or not.
+	if rep, err := col.c.Do(ctx, api.Request{Op: "shutdown-now"}); err != nil || rep.OK || !strings.Contains(rep.Reason, `confirm "shutdown-now"`) {
+		t.Errorf("shutdown-now without confirm: %+v %v", rep, err)
+	}
+	if m := markers(t, r.marker); len(m) != 0 {
+		t.Fatalf("an unconfirmed shutdown-now shut down: %v", m)
 	}
 	if rep, err := col.c.Do(ctx, api.Request{Op: "bogus"}); err != nil || rep.OK || !strings.Contains(rep.Reason, "unknown request") {
 		t.Errorf("bogus request: %+v %v", rep, err)
@@ -205,10 +224,21 @@ func TestReloadNewIdentity(t *testing.T) {
 	}
 	s.Identifier = "ups2"
 	s.Shutdown = nut.ShutdownLowBatt
+	// A reload reads only the settings file the service was started with.
 	path2 := filepath.Join(r.state, "settings2.json")
 	nut.Save(path2, s)
-	n := col.len()
 	rep, err := col.c.Do(t.Context(), api.Request{Op: "reload", Name: path2})
+	if err != nil || rep.OK || !strings.Contains(rep.Reason, "reads only its own settings file") {
+		t.Fatalf("reload of another file: %+v %v, want a refusal", rep, err)
+	}
+	if r.svc.Watcher().State().UPS != "ups" {
+		t.Fatal("a refused reload changed the UPS")
+	}
+	if err := nut.Save(filepath.Join(r.state, "settings.json"), s); err != nil {
+		t.Fatal(err)
+	}
+	n := col.len()
+	rep, err = col.c.Do(t.Context(), api.Request{Op: "reload", Name: filepath.Join(r.state, "settings.json")})
 	if err != nil || !rep.OK {
 		t.Fatalf("reload: %+v %v", rep, err)
 	}

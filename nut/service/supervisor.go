@@ -23,43 +23,52 @@ import (
 // the one `upsmon -c fsd` must reach.
 const UpsmonPidFile = pidfile.Upsmon
 
-// Supervisor runs NUT's driver, upsd and upsmon as child processes on a
-// private config (Etc → NUT_CONFPATH) and state directory (Run →
-// NUT_STATEPATH). When one dies it says why in the log, stops the others and
-// starts all three again in order (driver, upsd, upsmon: restarting upsd
-// alone can leave the driver spinning), waiting longer after each failure
-// that comes soon after a start. Secondary mode runs upsmon alone.
+// Supervisor runs NUT's driver, upsd and upsmon as processes on a private
+// config (Etc → NUT_CONFPATH) and state directory (Run → NUT_STATEPATH).
+// A driver that dies is restarted alone (upsmon keeps watching); when upsd
+// or upsmon dies it stops the others and starts all three again in order
+// (driver, upsd, upsmon: restarting upsd alone can leave the driver
+// spinning), waiting longer after each failure that comes soon after a
+// start. Secondary mode runs upsmon alone.
+//
+// The processes outlive the service on purpose: a service that crashes
+// leaves upsmon watching the UPS (at low battery it shuts the machine down
+// whatever the service does), and the next service adopts the set (Adopt)
+// instead of leaving a moment with no upsmon. Their output goes to files in
+// Run, which outlive the service too.
 type Supervisor struct {
-	Bin       string // NUT's daemons; "" means /lib/nut
-	Etc, Run  string
-	UPS       string // the UPS section name
-	Driver    string // "" in secondary mode: upsmon only
-	Addr      string // upsd's address, for readiness ("" in secondary mode)
-	Root      bool   // add "-u root" to the driver and upsd
-	Env       []string
-	Log       *slog.Logger
-	Ready     time.Duration // how long a start may take to serve ups.status; 0 means 30 s
-	MinBackof time.Duration // first wait before a restart; 0 means 1 s
-	MaxBackof time.Duration // 0 means 30 s
-	Stable    time.Duration // a set that ran this long resets the backoff; 0 means 60 s
-	NoUpsmon  bool          // driver and upsd only (apply's one-off proof)
+	Bin        string // NUT's daemons; "" means /lib/nut
+	Etc, Run   string
+	UPS        string // the UPS section name
+	Driver     string // "" in secondary mode: upsmon only
+	Addr       string // upsd's address, for readiness ("" in secondary mode)
+	Root       bool   // add "-u root" to the driver and upsd
+	Env        []string
+	Log        *slog.Logger
+	Ready      time.Duration // how long a start may take to serve ups.status; 0 means 30 s
+	MinBackoff time.Duration // first wait before a restart; 0 means 1 s
+	MaxBackoff time.Duration // 0 means 30 s
+	Stable     time.Duration // a set that ran this long resets the backoff; 0 means 60 s
+	NoUpsmon   bool          // driver and upsd only (apply's one-off proof)
 
-	mu       sync.Mutex
-	procs    []*child // in start order
-	final    bool     // the shutdown is under way: do not restart upsmon
-	restart  chan chan error
-	died     chan *child
-	starts   int
-	upsmonCh int // the monitoring child's pid
+	mu          sync.Mutex
+	procs       []*child // in start order
+	final       bool     // the shutdown is under way: do not restart upsmon
+	restart     chan chan error
+	died        chan *child
+	upsmonChild int // the monitoring child's pid
 }
 
 type child struct {
 	name string
-	cmd  *exec.Cmd
-	out  *tailBuffer
+	pid  int
+	log  string // its output file
 	done chan struct{}
-	err  error
+	err  error // nil until done; for an adopted process, always "gone"
 }
+
+// last is the last few lines the process printed.
+func (c *child) last() string { return lastLines(c.log, 4096) }
 
 func (s *Supervisor) bin() string {
 	if s.Bin == "" {
@@ -75,7 +84,7 @@ func (s *Supervisor) log() *slog.Logger {
 	return s.Log
 }
 
-func orDur(d, def time.Duration) time.Duration {
+func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
 		return def
 	}
@@ -83,10 +92,27 @@ func orDur(d, def time.Duration) time.Duration {
 }
 
 // Env is the environment for NUT processes: NUT_CONFPATH, NUT_STATEPATH and
-// NUT_ALTPIDPATH point at the private directories.
+// NUT_ALTPIDPATH point at the private directories. Nutmeg's own password
+// variables are left out: upsmon passes its environment on to SHUTDOWNCMD
+// and NOTIFYCMD, which must not see them.
 func (s *Supervisor) env() []string {
-	env := append(os.Environ(), s.Env...)
-	return append(env, "NUT_CONFPATH="+s.Etc, "NUT_STATEPATH="+s.Run, "NUT_ALTPIDPATH="+s.Run)
+	return append(CleanEnv(append(os.Environ(), s.Env...)), s.confEnv(), "NUT_STATEPATH="+s.Run, "NUT_ALTPIDPATH="+s.Run)
+}
+
+func (s *Supervisor) confEnv() string { return "NUT_CONFPATH=" + s.Etc }
+
+// CleanEnv is env without Nutmeg's secret variables (NUTMEG_*PASSWORD*,
+// NUTMEG_EXTRA_USERS).
+func CleanEnv(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "NUTMEG_") && (strings.Contains(name, "PASSWORD") || name == "NUTMEG_EXTRA_USERS") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }
 
 // Start starts the set once and waits until it works. On failure nothing is
@@ -112,7 +138,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 // process dies or when Restart asks, and stops everything before returning.
 func (s *Supervisor) Supervise(ctx context.Context) error {
 	defer s.stopAll()
-	minB, maxB := orDur(s.MinBackof, time.Second), orDur(s.MaxBackof, 30*time.Second)
+	minB, maxB := orDefault(s.MinBackoff, time.Second), orDefault(s.MaxBackoff, 30*time.Second)
 	backoff := minB
 	started := time.Now()
 	var retry <-chan time.Time // set while the set is down, waiting to start again
@@ -154,12 +180,12 @@ func (s *Supervisor) Supervise(ctx context.Context) error {
 				s.log().Info("NUT process ended during the shutdown; not restarting", "process", c.name, "status", exitText(c.err))
 				continue
 			}
-			if time.Since(started) >= orDur(s.Stable, time.Minute) {
+			if time.Since(started) >= orDefault(s.Stable, time.Minute) {
 				backoff, driverBackoff = minB, minB
 			}
 			if c.name == "driver" && retry == nil && s.othersAlive(c) {
 				s.log().Warn("driver died; restarting it alone, upsd and upsmon keep running",
-					"status", exitText(c.err), "output", c.out.Last(), "wait", driverBackoff)
+					"status", exitText(c.err), "output", c.last(), "wait", driverBackoff)
 				s.forget(c)
 				driverRetry = time.After(driverBackoff)
 				driverBackoff = min(driverBackoff*2, maxB)
@@ -167,7 +193,7 @@ func (s *Supervisor) Supervise(ctx context.Context) error {
 			}
 			driverRetry = nil
 			s.log().Warn("NUT process died; restarting driver, upsd and upsmon",
-				"process", c.name, "status", exitText(c.err), "output", c.out.Last(), "wait", backoff)
+				"process", c.name, "status", exitText(c.err), "output", c.last(), "wait", backoff)
 			s.stopAll()
 			later()
 		case <-driverRetry:
@@ -182,6 +208,7 @@ func (s *Supervisor) Supervise(ctx context.Context) error {
 				driverBackoff = min(driverBackoff*2, maxB)
 				continue
 			}
+			s.savePids()
 			s.log().Info("driver restarted", "pids", s.Pids())
 		case <-retry:
 			retry = nil
@@ -200,9 +227,20 @@ func (s *Supervisor) Supervise(ctx context.Context) error {
 	}
 }
 
+// ErrShutdownUnderway refuses a restart once FSD is issued: stopping NUT
+// then would kill the upsmon that is carrying out the shutdown.
+var ErrShutdownUnderway = errors.New("the shutdown is under way: NUT is not restarted, so that upsmon can finish it")
+
 // Restart stops and starts the whole set now (after new files were
 // installed) and returns when it works or failed. It needs Supervise running.
+// It is refused while the shutdown is under way (Final).
 func (s *Supervisor) Restart(ctx context.Context) error {
+	s.mu.Lock()
+	final := s.final
+	s.mu.Unlock()
+	if final {
+		return ErrShutdownUnderway
+	}
 	reply := make(chan error, 1)
 	select {
 	case s.restart <- reply:
@@ -233,26 +271,19 @@ func (s *Supervisor) Pids() map[string]int {
 	defer s.mu.Unlock()
 	m := map[string]int{}
 	for _, c := range s.procs {
-		m[c.name] = c.cmd.Process.Pid
+		m[c.name] = c.pid
 	}
-	if s.upsmonCh != 0 {
-		m["upsmon-child"] = s.upsmonCh
+	if s.upsmonChild != 0 {
+		m["upsmon-child"] = s.upsmonChild
 	}
 	return m
-}
-
-// Starts counts how many times the set has been started.
-func (s *Supervisor) Starts() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.starts
 }
 
 // UpsmonChild is the pid of upsmon's monitoring process (0 if unknown).
 func (s *Supervisor) UpsmonChild() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.upsmonCh
+	return s.upsmonChild
 }
 
 // FSD tells upsmon to shut the machine down now: `upsmon -c fsd -P <child>`.
@@ -298,11 +329,10 @@ func (s *Supervisor) Reconfigure(ups, driver, addr string) {
 
 func (s *Supervisor) startAll(ctx context.Context) error {
 	s.mu.Lock()
-	s.starts++
-	s.upsmonCh = 0
+	s.upsmonChild = 0
 	ups, driver, addr := s.UPS, s.Driver, s.Addr
 	s.mu.Unlock()
-	ready := orDur(s.Ready, 30*time.Second)
+	ready := orDefault(s.Ready, 30*time.Second)
 	if driver != "" {
 		drv, err := s.spawnDriver(driver, ups)
 		if err != nil {
@@ -323,6 +353,15 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 	if s.NoUpsmon {
 		return nil
 	}
+	if err := s.startUpsmon(ctx, ready); err != nil {
+		return err
+	}
+	s.savePids()
+	return nil
+}
+
+// startUpsmon starts upsmon and waits for its monitoring child.
+func (s *Supervisor) startUpsmon(ctx context.Context, ready time.Duration) error {
 	// One upsmon per machine (pid file fixed at /run/nut): one that is
 	// still exiting (say, after the previous set's shutdown) makes a new
 	// one refuse for a moment. Try again for a few seconds.
@@ -397,14 +436,22 @@ func (s *Supervisor) spawn(name, bin string, args ...string) (*child, error) {
 	cmd := exec.Command(filepath.Join(s.bin(), bin), args...)
 	cmd.Env = s.env()
 	cmd.Dir = s.Run
-	out := &tailBuffer{max: 4096}
+	// A file, not a pipe: the process outlives the service, and a pipe
+	// whose reader died would kill it with SIGPIPE at its next log line.
+	logPath := filepath.Join(s.Run, name+".log")
+	out, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	defer out.Close() // the process has its own copy
 	cmd.Stdout, cmd.Stderr = out, out
 	// Own process group: stopping upsmon means its parent and its child.
-	cmd.SysProcAttr = procgroup.ChildAttr()
+	// No parent-death signal: see the type's comment.
+	cmd.SysProcAttr = procgroup.Attr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	c := &child{name: name, cmd: cmd, out: out, done: make(chan struct{})}
+	c := &child{name: name, pid: cmd.Process.Pid, log: logPath, done: make(chan struct{})}
 	s.mu.Lock()
 	s.procs = append(s.procs, c)
 	died := s.died
@@ -428,7 +475,7 @@ func (s *Supervisor) waitServing(ctx context.Context, ups, addr string, timeout 
 		for _, p := range procs {
 			select {
 			case <-p.done:
-				return fmt.Errorf("%s exited while starting (%s): %s", p.name, exitText(p.err), p.out.Last())
+				return fmt.Errorf("%s exited while starting (%s): %s", p.name, exitText(p.err), p.last())
 			default:
 			}
 		}
@@ -436,7 +483,7 @@ func (s *Supervisor) waitServing(ctx context.Context, ups, addr string, timeout 
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("upsd did not serve %s within %s: %v (driver: %s)", ups, timeout, last, procs[0].out.Last())
+			return fmt.Errorf("upsd did not serve %s within %s: %v (driver: %s)", ups, timeout, last, procs[0].last())
 		}
 		select {
 		case <-ctx.Done():
@@ -466,28 +513,28 @@ func pollOnce(ctx context.Context, ups, addr string) error {
 func (s *Supervisor) waitUpsmon(ctx context.Context, timeout time.Duration, mon *child) error {
 	start := time.Now()
 	deadline := start.Add(timeout)
-	parent := mon.cmd.Process.Pid
+	parent := mon.pid
 	for {
 		select {
 		case <-mon.done:
-			return fmt.Errorf("upsmon exited while starting (%s): %s", exitText(mon.err), mon.out.Last())
+			return fmt.Errorf("upsmon exited while starting (%s): %s", exitText(mon.err), mon.last())
 		default:
 		}
 		pid := readPid(UpsmonPidFile)
-		if pid == 0 || parentOf(pid) != parent {
-			pid = childOf(parent)
+		if pid == 0 || pidfile.ParentOf(pid) != parent {
+			pid = pidfile.ChildOf(parent)
 		}
 		if pid == 0 && time.Since(start) > 2*time.Second {
 			pid = parent
 		}
 		if pid != 0 {
 			s.mu.Lock()
-			s.upsmonCh = pid
+			s.upsmonChild = pid
 			s.mu.Unlock()
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("upsmon did not start within %s: %s", timeout, mon.out.Last())
+			return fmt.Errorf("upsmon did not start within %s: %s", timeout, mon.last())
 		}
 		select {
 		case <-ctx.Done():
@@ -497,35 +544,20 @@ func (s *Supervisor) waitUpsmon(ctx context.Context, timeout time.Duration, mon 
 	}
 }
 
-// childOf finds a child process of pid in /proc (0 if none).
-func childOf(pid int) int {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return 0
-	}
-	for _, e := range ents {
-		p, err := strconv.Atoi(e.Name())
-		if err == nil && parentOf(p) == pid {
-			return p
-		}
-	}
-	return 0
-}
-
 // stopAll stops the set in reverse order (upsmon, upsd, driver), each whole
 // process group, SIGTERM first and SIGKILL after 5 s.
 func (s *Supervisor) stopAll() {
 	s.mu.Lock()
 	procs := s.procs
 	s.procs = nil
-	s.upsmonCh = 0
+	s.upsmonChild = 0
 	s.mu.Unlock()
 	for i := len(procs) - 1; i >= 0; i-- {
 		stopChild(procs[i])
 	}
 }
 
-func stopChild(c *child) { procgroup.Stop(c.cmd.Process.Pid, c.done, 5*time.Second) }
+func stopChild(c *child) { procgroup.Stop(c.pid, c.done, 5*time.Second) }
 
 // readPid is the pid in a pid file, 0 when there is none.
 func readPid(path string) int {
@@ -533,61 +565,9 @@ func readPid(path string) int {
 	return pid
 }
 
-// parentOf reads a process's parent pid from /proc (0 if gone).
-func parentOf(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// pid (comm) state ppid ...; comm may hold spaces: cut after the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
-		return 0
-	}
-	n, _ := strconv.Atoi(f[1])
-	return n
-}
-
 func exitText(err error) string {
 	if err == nil {
 		return "exit status 0"
 	}
 	return err.Error()
-}
-
-// tailBuffer keeps the last max bytes a process printed.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if len(t.b) > t.max {
-		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
-}
-
-// Last is the last few non-empty lines, joined, for a log line.
-func (t *tailBuffer) Last() string {
-	lines := strings.Split(strings.TrimSpace(t.String()), "\n")
-	if len(lines) > 3 {
-		lines = lines[len(lines)-3:]
-	}
-	return strings.Join(lines, " | ")
 }

@@ -5,13 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
@@ -82,7 +88,7 @@ func TestApplySystem(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	calls, _ := os.ReadFile(filepath.Join(root, "systemctl.log"))
-	if string(calls) != "restart nut-driver-enumerator.service\nrestart nut.target\n" {
+	if string(calls) != "restart nut-driver-enumerator.service\nrestart nut.target\nenable nutmeg.service\nrestart nutmeg.service\n" {
 		t.Fatalf("systemctl calls:\n%s", calls)
 	}
 	for _, name := range []string{"nut.conf", "ups.conf", "upsd.conf", "upsd.users", "upsmon.conf"} {
@@ -100,6 +106,18 @@ func TestApplySystem(t *testing.T) {
 		t.Fatalf("secrets file: %v (keys %d)", err, len(secrets))
 	}
 	good, _ := os.ReadFile(filepath.Join(etcNut, "ups.conf"))
+	// SHUTDOWNCMD runs the wrapper in /etc/nutmeg, which runs the command
+	// and leaves its record where the system service looks.
+	mon, _ := os.ReadFile(filepath.Join(etcNut, "upsmon.conf"))
+	if !strings.Contains(string(mon), `SHUTDOWNCMD "'`+filepath.Join(root, SystemShutdownWrapper)+`'"`) {
+		t.Errorf("upsmon.conf does not run the wrapper:\n%s", mon)
+	}
+	wrapper, err := os.ReadFile(filepath.Join(root, SystemShutdownWrapper))
+	if err != nil || !strings.Contains(string(wrapper), s.EffectiveShutdownCmd()) || !strings.Contains(string(wrapper), SystemShutdownResult) {
+		t.Errorf("wrapper %v:\n%s", err, wrapper)
+	}
+	goodSettings, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "settings.json"))
+	goodSecrets, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "secrets"))
 
 	// A driver that cannot start: the step is named, the files come back
 	// and NUT is restarted on them.
@@ -113,6 +131,17 @@ func TestApplySystem(t *testing.T) {
 	now, _ := os.ReadFile(filepath.Join(etcNut, "ups.conf"))
 	if string(now) != string(good) {
 		t.Fatalf("previous ups.conf not restored:\n%s", now)
+	}
+	// Nutmeg's own files come back too: the system service must not read
+	// settings that NUT never ran on.
+	if now, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "settings.json")); string(now) != string(goodSettings) {
+		t.Errorf("settings.json not restored after the failed apply:\n%s", now)
+	}
+	if now, _ := os.ReadFile(filepath.Join(root, "etc", "nutmeg", "secrets")); string(now) != string(goodSecrets) {
+		t.Error("secrets file not restored after the failed apply")
+	}
+	if st, err := os.Stat(filepath.Join(root, "etc", "nutmeg", "secrets")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("restored secrets file: %v %v, want 0600", err, st)
 	}
 	calls, _ = os.ReadFile(filepath.Join(root, "systemctl.log"))
 	if strings.Count(string(calls), "restart nut.target") != 3 {
@@ -154,5 +183,234 @@ func TestApplySystemRefusesHandWrittenConfig(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "etc", "nutmeg")); err == nil {
 		t.Fatal("settings written although nothing was applied")
+	}
+}
+
+// The system service's socket belongs to the group nutmeg (mode 0660), in
+// a directory only root and that group enter, so the trays of users in the
+// group follow the system service.
+func TestSystemSocketGroup(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to own a socket by another group")
+	}
+	created := false
+	if _, err := user.LookupGroup(SocketGroup); err != nil {
+		if out, err := exec.Command("groupadd", "--system", SocketGroup).CombinedOutput(); err != nil {
+			t.Fatalf("groupadd: %v: %s", err, out)
+		}
+		created = true
+	}
+	t.Cleanup(func() {
+		if created {
+			exec.Command("groupdel", SocketGroup).Run()
+		}
+	})
+	g, err := user.LookupGroup(SocketGroup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := shortDir(t)
+	s := nut.Defaults()
+	s.Driver, s.Port, s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
+	svc, err := New(Config{Settings: s, StateDir: state, System: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Watcher().Close()
+	st, err := os.Stat(filepath.Join(state, "nutmeg.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gid := strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)); gid != g.Gid || st.Mode().Perm() != 0o660 {
+		t.Errorf("socket group %s mode %v, want group %s (nutmeg) mode 0660", gid, st.Mode().Perm(), g.Gid)
+	}
+	if dst, _ := os.Stat(state); dst.Mode().Perm() != 0o750 || strconv.Itoa(int(dst.Sys().(*syscall.Stat_t).Gid)) != g.Gid {
+		t.Errorf("state dir mode %v, want 0750 and group nutmeg", dst.Mode().Perm())
+	}
+}
+
+// fakeSystemctlWithUpsmon is fakeSystemctl that also runs upsmon, as
+// Debian's nut-monitor.service would: for the system service's own tests,
+// which hold the machine's upsmon lock.
+const fakeSystemctlWithUpsmon = `#!/bin/bash
+root=%q
+echo "$*" >> "$root/systemctl.log"
+export NUT_CONFPATH="$root/etc/nut" NUT_STATEPATH="$root/run/nut"
+start_upsmon() {
+	if [ -f "$root/upsmon.pgid" ]; then kill -- -$(cat "$root/upsmon.pgid") 2>/dev/null; sleep 0.5; fi
+	setsid /lib/nut/upsmon -F >>"$root/nut.log" 2>&1 < /dev/null &
+	echo $! > "$root/upsmon.pgid"
+}
+case "$2" in
+nut.target)
+	if [ -f "$root/pids" ]; then kill $(cat "$root/pids") 2>/dev/null; sleep 0.3; fi
+	mkdir -p "$NUT_STATEPATH"
+	ups=$(sed -n 's/^\[\(.*\)\]$/\1/p' "$NUT_CONFPATH/ups.conf" | head -n1)
+	setsid /lib/nut/dummy-ups -a "$ups" -F -u root >>"$root/nut.log" 2>&1 < /dev/null &
+	echo $! > "$root/pids"
+	for i in $(seq 50); do ls "$NUT_STATEPATH"/dummy-ups-* >/dev/null 2>&1 && break; sleep 0.1; done
+	setsid /lib/nut/upsd -F -u root >>"$root/nut.log" 2>&1 < /dev/null &
+	echo $! >> "$root/pids"
+	start_upsmon;;
+nut-monitor.service) start_upsmon;;
+esac
+`
+
+// systemService applies s in system mode under a test root whose systemd
+// stand-in also runs upsmon, then runs the system service on it; the
+// returned start function starts a (new) service on the same state.
+type systemLab struct {
+	root, state, etcNut string
+	s                   nut.Settings
+	o                   SystemOptions
+}
+
+func newSystemLab(t *testing.T, mutate func(*nut.Settings)) *systemLab {
+	t.Helper()
+	root, o := systemRoot(t)
+	script := filepath.Join(root, "systemctl")
+	if err := os.WriteFile(script, []byte(fmt.Sprintf(fakeSystemctlWithUpsmon, root)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock := nutlab.LockUpsmon(t)
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(filepath.Join(root, "upsmon.pgid")); err == nil {
+			var pgid int
+			fmt.Sscan(string(b), &pgid)
+			syscall.Kill(-pgid, syscall.SIGKILL)
+		}
+		lock.Close()
+	})
+	l := &systemLab{root: root, o: o, etcNut: filepath.Join(root, "etc", "nut"), state: filepath.Join(root, "var", "lib", "nutmeg")}
+	os.MkdirAll(l.etcNut, 0o755)
+	os.MkdirAll(l.state, 0o755)
+	l.writeDev(t, "OL")
+	l.s = nut.Defaults()
+	l.s.Driver, l.s.Port, l.s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
+	l.s.Shutdown, l.s.HostSync = nut.ShutdownBatt, 0
+	mutate(&l.s)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := ApplySystem(ctx, l.s, o); err != nil {
+		b, _ := os.ReadFile(filepath.Join(root, "nut.log"))
+		t.Fatalf("apply: %v\n%s", err, b)
+	}
+	// `upsmon -c fsd` reads the platform's config: here, the test's root.
+	t.Setenv("NUT_CONFPATH", l.etcNut)
+	t.Setenv("NUT_STATEPATH", filepath.Join(root, "run", "nut"))
+	// upsmon must be up before the outage (it logs in to upsd).
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		c, err := client.Dial(ctx, Addr(l.s), client.Options{Timeout: time.Second})
+		n := 0
+		if err == nil {
+			n, _ = c.NumLogins(l.s.Identifier)
+			c.Close()
+		}
+		if n >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(filepath.Join(root, "nut.log"))
+			t.Fatalf("the platform's upsmon did not log in:\n%s", b)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return l
+}
+
+// writeDev sets the simulated UPS's status (mtime a second ahead, so
+// dummy-ups sees every change).
+func (l *systemLab) writeDev(t *testing.T, status string) {
+	t.Helper()
+	p := filepath.Join(l.etcNut, "ups.dev")
+	if err := os.WriteFile(p, []byte("ups.status: "+status+"\nbattery.charge: 80\nbattery.runtime: 1800\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Add(time.Second)
+	os.Chtimes(p, now, now)
+}
+
+// start runs a system service on the lab and follows its socket; stop
+// ends it (as a unit restart would).
+func (l *systemLab) start(t *testing.T) (col *collector, stop func()) {
+	t.Helper()
+	stored := l.s
+	stored.MonPwd = ""
+	svc, err := New(Config{Settings: stored, StateDir: l.state, System: true, Systemctl: l.o.Systemctl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	col = collect(t, filepath.Join(l.state, "nutmeg.sock"))
+	col.wait(t, 0, 30*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	return col, stop
+}
+
+// System mode: a restart of nutmeg.service in the middle of an outage
+// resumes the countdown with the deadline shown before.
+func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
+	var marker string
+	l := newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 8
+		marker = "/tmp/" + filepath.Base(t.TempDir()) + ".marker"
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "'"
+	})
+	t.Cleanup(func() { os.Remove(marker) })
+	col, stop := l.start(t)
+	l.writeDev(t, "OB DISCHRG")
+	st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	shown := st.m.State.Countdown.ShutdownAt
+	time.Sleep(time.Until(st.m.State.Countdown.Started.Add(3 * time.Second)))
+	stop()
+	col2, _ := l.start(t)
+	st2, _ := col2.wait(t, 0, 10*time.Second, "resumed countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	if !st2.m.State.Countdown.ShutdownAt.Equal(shown) {
+		t.Errorf("after the restart the countdown ends at %s, before %s", st2.m.State.Countdown.ShutdownAt, shown)
+	}
+	mark := waitMarker(t, marker, 20*time.Second)
+	if d := mark.Sub(shown); d < -1500*time.Millisecond || d > 1500*time.Millisecond {
+		t.Errorf("marker %v from the deadline shown before the restart, want within 1.5 s", d)
+	}
+	if n := strings.Count(strings.Join(col2.eventNames(), " "), EvOnBatt); n != 0 {
+		t.Errorf("the restarted service announced ONBATT again (%d)", n)
+	}
+}
+
+// System mode, end to end with the stand-in for systemd: the system
+// service counts down, FSD reaches the platform's upsmon, a failing
+// shutdown command is reported (SHUTDOWN_FAILED, with its words) and tried
+// again by restarting nut-monitor.service.
+func TestSystemModeFailedShutdownRetried(t *testing.T) {
+	var marker string
+	l := newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 3
+		marker = "/tmp/" + filepath.Base(t.TempDir()) + ".marker"
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
+	})
+	t.Cleanup(func() { os.Remove(marker) })
+	col, _ := l.start(t)
+	l.writeDev(t, "OB DISCHRG")
+	first := waitMarker(t, marker, 20*time.Second)
+	ev, i := col.event(t, 0, EvShutdownFailed, 10*time.Second)
+	if !strings.Contains(ev.m.Event.Message, "exit status 3") || !strings.Contains(ev.m.Event.Message, "poweroff: refused by policy") {
+		t.Errorf("SHUTDOWN_FAILED says %q", ev.m.Event.Message)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for len(markers(t, marker)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	tries := markers(t, marker)
+	if len(tries) < 2 {
+		calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log"))
+		t.Fatalf("no second try within 45 s; systemctl calls:\n%s\nevents %v", calls, col.eventNames())
+	}
+	t.Logf("system mode: second try %.1f s after the first", tries[1].Sub(first).Seconds())
+	col.event(t, i+1, EvShutdownFailed, 10*time.Second)
+	if calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log")); !strings.Contains(string(calls), "restart nut-monitor.service") {
+		t.Errorf("the retry did not restart nut-monitor.service:\n%s", calls)
 	}
 }

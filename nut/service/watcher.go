@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"maps"
 	"os"
+	"os/user"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +50,8 @@ type WatcherConfig struct {
 	StateDir string // event log, history and socket
 	// SocketMode is the socket's permission; 0 means 0660.
 	SocketMode os.FileMode
+	// SocketGroup, when that group exists, owns the socket (system mode).
+	SocketGroup string
 	// EventLogMax bounds the event log file; 0 means DefaultEventLogMax.
 	EventLogMax int64
 	// HistoryEvery is the history's sampling interval; 0 means a minute.
@@ -65,7 +70,27 @@ type WatcherConfig struct {
 	AdminUser, AdminPass string
 	// Reload installs new settings ("reload" requests: NUT's files, NUT
 	// restarted) and returns the watcher's new configuration; nil refuses.
+	// It runs beside the watcher's loop, never inside it.
 	Reload func(ctx context.Context, settingsPath string) (WatcherConfig, error)
+	// SettingsPath is the only settings file a "reload" may name.
+	SettingsPath string
+
+	// RuntimeLow: on battery with battery.runtime below it counts as low
+	// battery (0: off). A missing runtime never triggers it.
+	RuntimeLow time.Duration
+	// ShutdownResult is the file the shutdown command's wrapper writes when
+	// the command ends (see WriteShutdownWrapper); "" when not tracked.
+	ShutdownResult string
+	// RetryShutdown brings upsmon back and forces the shutdown again after
+	// one failed (nil: only the event is logged).
+	RetryShutdown func(ctx context.Context) error
+	// PowerBack undoes a failed shutdown's FSD once mains power is back
+	// (user mode: NUT restarted, which clears FSD on upsd); may be nil.
+	PowerBack func(ctx context.Context) error
+	// StillUpAfter: a shutdown command that exited 0 but left the machine up
+	// this long has failed; 0 means 60 s. RetryEvery: the pause between
+	// tries; 0 means 30 s.
+	StillUpAfter, RetryEvery time.Duration
 
 	Log *slog.Logger
 	Now func() time.Time // the clock; nil means time.Now
@@ -84,8 +109,10 @@ type Watcher struct {
 	hist   *History
 	srv    *Server
 
-	reqs chan pending
-	cmds chan []string
+	reqs      chan pending
+	cmds      chan []string
+	reloaded  chan reloadDone
+	reloading bool
 
 	mu    sync.Mutex // guards state, for the server's callback
 	state api.State
@@ -97,9 +124,33 @@ type Watcher struct {
 	stopPoller context.CancelFunc
 
 	fsdPending bool // FSD is due but failed: retry
-	fsdFailed  bool
 	lastFSDTry time.Time
+
+	// The shutdown state that outlives the process (shutdown.json).
+	saved ShutdownState
+	// resumed: the countdown came from the state file; it may not fire
+	// before a poll has confirmed the UPS's state (or DEADTIME passed).
+	resumed   bool
+	startedAt time.Time
+	polled    bool
+
+	runtimeLowSent bool      // this outage's runtimelow event was sent
+	resultSeen     time.Time // mtime of the last shutdown result read
+	ranAt          time.Time // the shutdown command exited 0 then
+	failed         string    // why the last shutdown did not happen
+	retryAt        time.Time // next try after a failed shutdown
 }
+
+type reloadDone struct {
+	cfg   WatcherConfig
+	err   error
+	reply chan api.Reply
+}
+
+// ResumeWait bounds how long a countdown resumed from the state file waits
+// for a first poll before it may fire: upsmon's DEADTIME, after which an
+// unreachable UPS that was on battery is critical anyway.
+const ResumeWait = 15 * time.Second
 
 type pending struct {
 	req   api.Request
@@ -112,23 +163,35 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	if cfg.FSD == nil {
 		return nil, errors.New("watcher: no FSD function")
 	}
-	w := &Watcher{cfg: cfg, now: cfg.Now, log: cfg.Log, reqs: make(chan pending), cmds: make(chan []string, 1)}
+	w := &Watcher{cfg: cfg, now: cfg.Now, log: cfg.Log, reqs: make(chan pending), cmds: make(chan []string, 1),
+		reloaded: make(chan reloadDone, 1)}
 	if w.now == nil {
 		w.now = time.Now
 	}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
-	w.cfg.Reaction = orDur(cfg.Reaction, DefaultReaction)
-	w.cfg.Poll = orDur(cfg.Poll, time.Second)
-	w.cfg.HistoryEvery = orDur(cfg.HistoryEvery, time.Minute)
+	w.cfg.Reaction = orDefault(cfg.Reaction, DefaultReaction)
+	w.cfg.Poll = orDefault(cfg.Poll, time.Second)
+	w.cfg.HistoryEvery = orDefault(cfg.HistoryEvery, time.Minute)
+	w.cfg.StillUpAfter = orDefault(cfg.StillUpAfter, time.Minute)
+	w.cfg.RetryEvery = orDefault(cfg.RetryEvery, 30*time.Second)
 	if w.cfg.SocketMode == 0 {
 		w.cfg.SocketMode = 0o660
 	}
-	w.det = NewDetector(cfg.UPS, cfg.NoComm, w.now())
+	w.startedAt = w.now()
+	w.det = NewDetector(cfg.UPS, cfg.NoComm, w.startedAt)
 	w.cd = NewCountdown(cfg.Policy, w.cfg.Reaction)
 	w.state = api.State{UPS: cfg.UPS, Mode: cfg.Mode, Shutdown: cfg.Policy.Mode}
-	var err error
+	saved, err := LoadShutdownState(cfg.StateDir)
+	if err != nil {
+		// A damaged file must not stop the watcher: it starts afresh and says so.
+		w.log.Warn("shutdown state unreadable; starting without it", "err", err)
+	}
+	w.resume(saved)
+	if cfg.ShutdownResult != "" {
+		w.resultSeen = resultMtime(cfg.ShutdownResult)
+	}
 	if w.events, err = OpenEventLog(filepath.Join(cfg.StateDir, EventLogName), cfg.EventLogMax); err != nil {
 		return nil, err
 	}
@@ -136,11 +199,59 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 		w.events.Close()
 		return nil, err
 	}
-	if w.srv, err = Listen(filepath.Join(cfg.StateDir, api.SocketName), w.cfg.SocketMode, w.State, w.handle); err != nil {
+	sock := filepath.Join(cfg.StateDir, api.SocketName)
+	if w.srv, err = Listen(sock, w.cfg.SocketMode, w.State, w.handle); err != nil {
 		w.events.Close()
 		return nil, err
 	}
+	if cfg.SocketGroup != "" {
+		if g, err := user.LookupGroup(cfg.SocketGroup); err != nil {
+			w.log.Warn("socket group missing: only root can follow this service", "group", cfg.SocketGroup, "err", err)
+		} else if gid, _ := strconv.Atoi(g.Gid); os.Chown(sock, -1, gid) != nil {
+			w.log.Warn("socket group not set", "group", cfg.SocketGroup)
+		}
+	}
 	return w, nil
+}
+
+// resume takes back the shutdown state a previous run left: the UPS's flags
+// (no second ONBATT for the same outage), the countdown with its deadline,
+// and a failed shutdown. State about another UPS is not taken.
+func (w *Watcher) resume(st ShutdownState) {
+	w.saved = st
+	if st.UPS != w.cfg.UPS {
+		return
+	}
+	w.det.Seed(flagSet(st.Flags))
+	if st.Countdown != nil {
+		w.cd.Restore(*st.Countdown)
+		w.resumed = true
+		w.log.Info("resuming the shutdown countdown", "reason", st.Countdown.Reason,
+			"shutdown_at", st.Countdown.ShutdownAt.Format(time.RFC3339), "fsd_sent", st.Countdown.FSDSent)
+	}
+	w.cd.SetCancelled(st.Cancelled, st.CancelledAt)
+	w.failed = st.Failed
+	w.state.ShutdownFailed = st.Failed
+	if st.Failed != "" {
+		w.retryAt = w.startedAt
+	}
+}
+
+// persist writes the shutdown state when it changed.
+func (w *Watcher) persist() {
+	cur := ShutdownState{UPS: w.cfg.UPS, Flags: flagList(w.det.Flags()), Countdown: w.cd.Save(), Failed: w.failed}
+	cur.Cancelled, cur.CancelledAt = w.cd.Cancelled()
+	if cur.Cancelled == nil {
+		cur.CancelledAt = time.Time{}
+	}
+	if cur.equal(w.saved) {
+		return
+	}
+	if err := saveShutdownState(w.cfg.StateDir, cur); err != nil {
+		w.log.Error("shutdown state not saved", "err", err)
+		return
+	}
+	w.saved = cur
 }
 
 // State is a copy of the current state.
@@ -156,9 +267,6 @@ func (w *Watcher) Close() {
 	w.srv.Close()
 	w.events.Close()
 }
-
-// History is the watcher's history (for tests).
-func (w *Watcher) History() *History { return w.hist }
 
 // Run watches until ctx ends, then closes the socket and the log.
 func (w *Watcher) Run(ctx context.Context) error {
@@ -189,12 +297,23 @@ func (w *Watcher) Run(ctx context.Context) error {
 			}
 			w.onPoll(ctx, pe)
 		case p := <-w.reqs:
-			p.reply <- w.request(ctx, p.req)
+			if rep, ok := w.request(ctx, p); ok {
+				p.reply <- rep
+			}
+		case r := <-w.reloaded:
+			w.reloading = false
+			if r.err != nil {
+				r.reply <- api.Reply{Reason: r.err.Error()}
+				break
+			}
+			w.reconfigure(ctx, r.cfg)
+			r.reply <- api.Reply{OK: true}
 		case cmds := <-w.cmds:
 			w.update(func(s *api.State) { s.Commands = cmds })
 		case <-timer.C:
 		}
 		w.tick(ctx)
+		w.persist()
 	}
 }
 
@@ -223,10 +342,18 @@ func (w *Watcher) reconfigure(ctx context.Context, n WatcherConfig) {
 	w.cfg.AdminUser, w.cfg.AdminPass = n.AdminUser, n.AdminPass
 	w.cfg.UPS, w.cfg.Addr = n.UPS, n.Addr
 	w.mu.Unlock()
+	w.cfg.RuntimeLow = n.RuntimeLow
+	// A running countdown keeps its deadline: the new timer is for the next
+	// outage.
 	w.cd.p = n.Policy
-	w.det.NoCommAft = n.NoComm
+	w.det.NoCommAfter = n.NoComm
 	if identity {
+		// The new UPS is the one that powers this machine now: start from
+		// the flags known so far, so that its first poll tells whether the
+		// power came back (ONLINE) and nothing is announced twice.
+		old := w.det.Flags()
 		w.det = NewDetector(n.UPS, n.NoComm, w.now())
+		w.det.Seed(old)
 		w.startPoller(ctx)
 	}
 	w.update(func(s *api.State) {
@@ -256,6 +383,12 @@ func (w *Watcher) armTimer(t *time.Timer) {
 		earlier(now.Truncate(time.Second).Add(time.Second))
 	}
 	earlier(w.det.NoCommDue())
+	if w.failed != "" {
+		earlier(w.retryAt)
+	}
+	if w.resumed && !w.polled {
+		earlier(w.startedAt.Add(ResumeWait))
+	}
 	if !w.lastSample.IsZero() {
 		earlier(w.lastSample.Add(w.cfg.HistoryEvery))
 	}
@@ -276,6 +409,7 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 		return
 	case client.Polled:
 		evs := w.det.Poll(now, pe.Status)
+		w.polled = true
 		st := pe.Status
 		w.update(func(s *api.State) {
 			s.Connected = true
@@ -284,11 +418,7 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 		for _, e := range evs {
 			w.emit(ctx, e)
 		}
-		// Low battery on battery is critical in either mode, whether or not
-		// it came with an event this poll (LB may precede OB).
-		if st.Has("OB") && st.Has("LB") {
-			w.countdown(ctx, now, func() bool { return w.cd.LowBattery(now) })
-		}
+		w.judge(ctx, now, st)
 		if w.lastSample.IsZero() || now.Sub(w.lastSample) >= w.cfg.HistoryEvery {
 			w.sample(now, st)
 		}
@@ -299,6 +429,62 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 			w.emit(ctx, e)
 		}
 	}
+}
+
+// judge applies the rules that hold on every poll, not only on an event's
+// edge: after a restart or a reload no edge may come.
+func (w *Watcher) judge(ctx context.Context, now time.Time, st client.Status) {
+	onBatt, online := st.Has("OB"), st.Has("OL") && !st.Has("OB")
+	if online {
+		// Mains power is back: a countdown not yet fired ends (whatever a
+		// reload changed meanwhile), and a failed shutdown is called off.
+		w.countdown(ctx, now, func() bool { return w.cd.Online(now) })
+		w.runtimeLowSent = false
+		if w.failed != "" {
+			w.powerBack(ctx, now)
+		}
+	}
+	// Low battery on battery is critical in either mode, whether or not it
+	// came with an event this poll (LB may precede OB).
+	if onBatt && st.Has("LB") {
+		w.countdown(ctx, now, func() bool { return w.cd.LowBattery(now) })
+	}
+	if onBatt && !st.Has("LB") && w.cfg.RuntimeLow > 0 && st.Runtime.OK &&
+		time.Duration(st.Runtime.V*float64(time.Second)) < w.cfg.RuntimeLow {
+		if !w.runtimeLowSent {
+			w.runtimeLowSent = true
+			w.emit(ctx, api.Event{Time: now, Name: EvLowBatt, UPS: w.cfg.UPS, Status: &st,
+				Message: fmt.Sprintf("UPS %s has %s of battery left, below the %s set as low: shutting down now",
+					w.cfg.UPS, time.Duration(st.Runtime.V)*time.Second, w.cfg.RuntimeLow)})
+		}
+		w.countdown(ctx, now, func() bool { return w.cd.LowBattery(now) })
+	}
+	// FSD on the UPS: upsmon is shutting this machine down (a primary's
+	// order, or our own FSD). Show it as the countdown it is.
+	if st.Has("FSD") {
+		w.countdown(ctx, now, func() bool { return w.cd.ServerFSD(now) })
+	}
+}
+
+// powerBack ends a failed shutdown once mains power is back: no more tries,
+// and FSD (which stays on upsd until it restarts) is cleared.
+func (w *Watcher) powerBack(ctx context.Context, now time.Time) {
+	w.log.Info("power is back after a failed shutdown; calling the shutdown off")
+	w.failed, w.retryAt, w.ranAt = "", time.Time{}, time.Time{}
+	w.cd.Reset()
+	w.update(func(s *api.State) { s.ShutdownFailed = "" })
+	w.emit(ctx, api.Event{Time: now, Name: EvCancelled, UPS: w.cfg.UPS, Status: w.State().Status,
+		Message: "Power is back: the shutdown that failed is called off"})
+	if w.cfg.PowerBack != nil {
+		go func() {
+			pctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			if err := w.cfg.PowerBack(pctx); err != nil {
+				w.log.Error("clearing FSD after the power came back", "err", err)
+			}
+		}()
+	}
+	w.publish()
 }
 
 func (w *Watcher) sample(now time.Time, st client.Status) {
@@ -320,14 +506,25 @@ func (w *Watcher) tick(ctx context.Context) {
 	if w.cd.Running() && !w.cd.Fired() && w.cfg.Mode == nut.ModePrimary && now.Sub(w.lastLead) >= 5*time.Second {
 		w.refreshLead(ctx, now)
 	}
-	if w.cd.Due(now) {
+	if w.due(now) {
 		w.fire(ctx, now)
 	} else if w.fsdPending && now.Sub(w.lastFSDTry) >= time.Second {
 		_ = w.issueFSD(ctx)
 	}
+	w.checkShutdown(ctx, now)
 	if w.cd.Running() {
 		w.publish() // once a second while the countdown runs
 	}
+}
+
+// due reports that FSD must be issued now. A countdown resumed from the
+// state file waits for the first poll, so that power that came back while
+// no service ran is seen first; past ResumeWait it fires regardless.
+func (w *Watcher) due(now time.Time) bool {
+	if w.resumed && !w.polled && now.Sub(w.startedAt) < ResumeWait {
+		return false
+	}
+	return w.cd.Due(now)
 }
 
 // refreshLead asks upsd how many upsmon are logged in: with secondaries, a
@@ -372,10 +569,7 @@ func (w *Watcher) issueFSD(ctx context.Context) error {
 			w.cfg.Final(false)
 		}
 		w.log.Error("forced shutdown failed; retrying", "err", err)
-	} else if w.fsdFailed {
-		w.log.Info("forced shutdown issued after retrying")
 	}
-	w.fsdFailed = w.fsdFailed || err != nil
 	return err
 }
 
@@ -391,6 +585,13 @@ func (w *Watcher) countdown(ctx context.Context, now time.Time, f func() bool) {
 	}
 	v := w.cd.View()
 	switch {
+	case !was && v != nil && v.Started.Before(now):
+		w.emit(ctx, api.Event{Time: now, Name: EvCountdown, UPS: w.cfg.UPS, Status: w.State().Status,
+			Message: fmt.Sprintf("Power failed again within %s: the shutdown countdown resumes; the computer shuts down at %s",
+				FlapWindow, v.ShutdownAt.Format("15:04:05"))})
+	case !was && v != nil && v.Reason == "FSD":
+		w.emit(ctx, api.Event{Time: now, Name: EvCountdown, UPS: w.cfg.UPS, Status: w.State().Status,
+			Message: fmt.Sprintf("The UPS server orders a shutdown: the computer shuts down at %s", v.ShutdownAt.Format("15:04:05"))})
 	case !was && v != nil:
 		w.emit(ctx, api.Event{Time: now, Name: EvCountdown, UPS: w.cfg.UPS, Status: w.State().Status,
 			Message: fmt.Sprintf("Shutdown countdown started (%s): the computer shuts down at %s", v.Reason, v.ShutdownAt.Format("15:04:05"))})
@@ -398,7 +599,7 @@ func (w *Watcher) countdown(ctx context.Context, now time.Time, f func() bool) {
 		w.emit(ctx, api.Event{Time: now, Name: EvCancelled, UPS: w.cfg.UPS, Status: w.State().Status,
 			Message: "Shutdown countdown cancelled"})
 	}
-	if w.cd.Due(now) {
+	if w.due(now) {
 		w.fire(ctx, now)
 	}
 	w.publish()
@@ -431,7 +632,7 @@ func (w *Watcher) update(f func(*api.State)) {
 	old := w.state
 	f(&w.state)
 	changed := old.Connected != w.state.Connected || !sameStatus(old.Status, w.state.Status) ||
-		len(old.Commands) != len(w.state.Commands)
+		len(old.Commands) != len(w.state.Commands) || old.ShutdownFailed != w.state.ShutdownFailed
 	w.mu.Unlock()
 	if changed {
 		w.publish()
@@ -489,6 +690,9 @@ func (w *Watcher) handle(ctx context.Context, req api.Request) api.Reply {
 		}
 		return api.Reply{OK: true, History: w.hist.Since(w.now().Add(-d))}
 	case "command":
+		if Destructive(req.Name) && req.Confirm != req.Name {
+			return api.Reply{Reason: fmt.Sprintf("%s can switch off the UPS's outlets or drain its battery; send confirm %q to proceed", req.Name, req.Name)}
+		}
 		if err := w.command(ctx, req.Name); err != nil {
 			return api.Reply{Reason: err.Error()}
 		}
@@ -502,11 +706,14 @@ func (w *Watcher) handle(ctx context.Context, req api.Request) api.Reply {
 		}
 		return <-p.reply
 	}
-	return api.Reply{Reason: fmt.Sprintf("unknown request %q (want postpone, shutdown-now, events, history or command)", req.Op)}
+	return api.Reply{Reason: fmt.Sprintf("unknown request %q (want postpone, shutdown-now, reload, events, history or command)", req.Op)}
 }
 
-// request runs a state-changing request in the loop.
-func (w *Watcher) request(ctx context.Context, req api.Request) api.Reply {
+// request runs a state-changing request in the loop. A reload runs beside
+// the loop (it restarts NUT, which takes seconds): its reply comes later,
+// and ok is false.
+func (w *Watcher) request(ctx context.Context, p pending) (rep api.Reply, ok bool) {
+	req := p.req
 	now := w.now()
 	var err error
 	switch req.Op {
@@ -521,24 +728,70 @@ func (w *Watcher) request(ctx context.Context, req api.Request) api.Reply {
 				Message: fmt.Sprintf("Shutdown postponed to %s (%d of %d)", v.ShutdownAt.Format("15:04:05"), v.Postponed, w.cfg.Policy.PostponeMax)})
 		}
 	case "shutdown-now":
+		if req.Confirm != "shutdown-now" {
+			err = errors.New(`shutdown-now: this turns the computer off; send confirm "shutdown-now" to proceed`)
+			break
+		}
 		w.countdown(ctx, now, func() bool {
 			err = w.cd.ShutdownNow(now)
 			return err == nil
 		})
 	case "reload":
-		if w.cfg.Reload == nil {
-			err = errors.New("this service does not manage NUT's files (system mode)")
-		} else {
-			var n WatcherConfig
-			if n, err = w.cfg.Reload(ctx, req.Name); err == nil {
-				w.reconfigure(ctx, n)
-			}
+		err = w.startReload(ctx, p)
+		if err == nil {
+			return api.Reply{}, false
 		}
 	}
 	if err != nil {
-		return api.Reply{Reason: err.Error()}
+		return api.Reply{Reason: err.Error()}, true
 	}
-	return api.Reply{OK: true}
+	return api.Reply{OK: true}, true
+}
+
+// startReload checks a reload request and runs it in its own goroutine.
+// Nothing may restart NUT once FSD is issued: upsmon is carrying out the
+// shutdown.
+func (w *Watcher) startReload(ctx context.Context, p pending) error {
+	switch {
+	case w.cfg.Reload == nil:
+		return errors.New("this service does not manage NUT's files (system mode)")
+	case w.cd.Fired():
+		return errors.New("reload refused: the shutdown is under way, and restarting NUT now would stop the upsmon that carries it out")
+	case w.reloading:
+		return errors.New("reload refused: another reload is still running")
+	}
+	if p.req.Name != "" && !samePath(p.req.Name, w.cfg.SettingsPath) {
+		return fmt.Errorf("reload refused: this service reads only its own settings file %s, not %s", w.cfg.SettingsPath, p.req.Name)
+	}
+	w.reloading = true
+	reload := w.cfg.Reload
+	go func() {
+		n, err := reload(ctx, w.cfg.SettingsPath)
+		select {
+		case w.reloaded <- reloadDone{cfg: n, err: err, reply: p.reply}:
+		case <-ctx.Done():
+			p.reply <- api.Reply{Reason: "the service is stopping"}
+		}
+	}()
+	return nil
+}
+
+func samePath(a, b string) bool {
+	if b == "" {
+		return false
+	}
+	ca, err1 := filepath.Abs(a)
+	cb, err2 := filepath.Abs(b)
+	return err1 == nil && err2 == nil && filepath.Clean(ca) == filepath.Clean(cb)
+}
+
+// Destructive tells whether an instant command can cut the UPS's output or
+// drain its battery: such a command needs the request's confirm field to
+// name it.
+func Destructive(cmd string) bool {
+	c := strings.ToLower(cmd)
+	return strings.Contains(c, "load.off") || strings.HasPrefix(c, "shutdown.") ||
+		strings.Contains(c, ".shutdown.") || strings.Contains(c, "calibrate") || strings.Contains(c, "test.battery.start.deep")
 }
 
 // command runs an instant command through upsd as the service's internal

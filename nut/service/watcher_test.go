@@ -189,7 +189,7 @@ func eventsOf(t *testing.T, s *labService) []string {
 
 func TestDriverKilled(t *testing.T) {
 	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownLowBatt}, 2*time.Second, dev("OL"), nil,
-		func(sup *Supervisor) { sup.MinBackof = 3 * time.Second })
+		func(sup *Supervisor) { sup.MinBackoff = 3 * time.Second })
 	col := collect(t, s.sock())
 	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
 	before := s.sup.Pids()
@@ -221,7 +221,7 @@ func TestDriverKilled(t *testing.T) {
 
 func TestUpsdKilledNoEventLostOrDoubled(t *testing.T) {
 	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownLowBatt}, time.Minute, dev("OL"), nil,
-		func(sup *Supervisor) { sup.MinBackof = 2 * time.Second })
+		func(sup *Supervisor) { sup.MinBackoff = 2 * time.Second })
 	col := collect(t, s.sock())
 	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
 	before := s.sup.Pids()
@@ -307,7 +307,7 @@ func TestHostSyncLead(t *testing.T) {
 // brings NUT back, and the retried FSD still shuts the machine down.
 func TestFSDRetriedWhileUpsmonRestarts(t *testing.T) {
 	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownBatt, Timer: 2 * time.Second}, time.Minute, dev("OL"), nil,
-		func(sup *Supervisor) { sup.MinBackof = 4 * time.Second })
+		func(sup *Supervisor) { sup.MinBackoff = 4 * time.Second })
 	col := collect(t, s.sock())
 	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
 	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))

@@ -17,6 +17,10 @@ const (
 	StepUpsmon = "upsmon" // start the monitor
 	StepStatus = "status" // read ups.status to prove it works
 	StepSave   = "save"   // save the settings and the keyring (the wizard's own)
+	// System mode's own steps.
+	StepAuth    = "authorize" // the administrator's password (pkexec)
+	StepUnits   = "units"     // restart NUT's system units
+	StepService = "service"   // enable and start nutmeg.service
 )
 
 // Step states.
@@ -40,6 +44,9 @@ type StepRow struct {
 func (f *Flow) ApplySteps() []string {
 	// the settings are saved first: the service reads them from the file
 	// and the keyring (and they are put back if NUT does not come up)
+	if f.Run == RunSystem {
+		return []string{StepSave, StepAuth, StepWrite, StepUnits, StepStatus, StepService}
+	}
 	if f.Settings.Mode == nut.ModeSecondary {
 		return []string{StepSave, StepWrite, StepUpsmon, StepStatus}
 	}

@@ -18,6 +18,7 @@ import (
 var numberFields = map[string]func(*nut.Settings) *int{
 	"remoteport":     func(s *nut.Settings) *int { return &s.RemotePort },
 	"shutdowntimer":  func(s *nut.Settings) *int { return &s.ShutdownTimer },
+	"runtimelow":     func(s *nut.Settings) *int { return &s.RuntimeLow },
 	"nocommwarntime": func(s *nut.Settings) *int { return &s.NoCommWarnTime },
 	"hostsync":       func(s *nut.Settings) *int { return &s.HostSync },
 	"smtp.port":      func(s *nut.Settings) *int { return &s.SMTP.Port },

@@ -60,12 +60,28 @@ type Choice struct {
 // NUT's config directory (the applier creates it, see SimulatedDevContent).
 const SimulatedDev = "simulated-ups.dev"
 
+// RunMode is how the setup runs on this computer.
+type RunMode int
+
+const (
+	// RunUser: NUT and Nutmeg's service run as the user's own programs,
+	// only while the user is logged in (no administrator needed).
+	RunUser RunMode = iota
+	// RunSystem: NUT's own system units and nutmeg.service run with the
+	// computer, whoever is logged in (set up once with the administrator's
+	// password).
+	RunSystem
+)
+
 // Flow is the wizard's state. Nothing in it touches a file or the keyring:
 // Cancel is simply dropping the Flow.
 type Flow struct {
 	Settings nut.Settings
 	Page     Page
 	Source   Source
+	// Run is how the setup will run; the wizard sets RunSystem where it can
+	// set that up (Linux with pkexec).
+	Run RunMode
 
 	// StoredPassword is true when the saved setup has a monitor password in
 	// the keyring; an empty Settings.MonPwd then means "keep it" and the user
@@ -219,6 +235,7 @@ var fieldPage = map[string]Page{
 	"identifier": Access, "description": Access, "mode": Access, "monuser": Access, "monpwd": Access,
 	"extrausers": Access, "rmonitor": Access, "remoteuser": Access, "remotepwd": Access,
 	"shutdown": Shutdown, "shutdowntimer": Shutdown, "shutdowncmd": Shutdown, "powerdown": Shutdown, "postpone": Shutdown,
+	"runtimelow":  Shutdown,
 	"emailnotify": Notify, "toemail": Notify, "subject": Notify, "smtp": Notify, "emailevents": Notify,
 	"nocommwarntime": Advanced, "hostsync": Advanced, "options": Advanced, "optionsupsd": Advanced,
 	"remoteport": Advanced, "autostart": Advanced,

@@ -200,3 +200,28 @@ func TestFlowDoesNotImportFyne(t *testing.T) {
 		t.Fatal("wizard/flow depends on Fyne")
 	}
 }
+
+// runtimelow is edited on the Shutdown page, said in the page's sentence,
+// and checked by the settings' rule (0 to 3600).
+func TestRuntimeLowField(t *testing.T) {
+	f := New()
+	if f.PageOf("runtimelow") != Shutdown {
+		t.Fatalf("runtimelow is on page %v, want Shutdown", f.PageOf("runtimelow"))
+	}
+	f.SetText("runtimelow", "90")
+	if f.Settings.RuntimeLow != 90 {
+		t.Fatalf("runtimelow %d after typing 90", f.Settings.RuntimeLow)
+	}
+	if s := ShutdownSentence(f.Settings); !strings.Contains(s, "less than 1 minute 30 seconds of battery is left") {
+		t.Errorf("sentence %q does not say the runtime rule", s)
+	}
+	f.SetText("runtimelow", "0")
+	if s := ShutdownSentence(f.Settings); strings.Contains(s, "battery is left") {
+		t.Errorf("sentence %q mentions runtimelow although it is off", s)
+	}
+	f.Settings.RuntimeLow = 4000
+	err := f.Settings.Validate()
+	if err == nil || !strings.Contains(err.Error(), "runtimelow") {
+		t.Errorf("runtimelow 4000 validated: %v", err)
+	}
+}

@@ -23,6 +23,9 @@ func ShutdownSentence(s nut.Settings) string {
 	default:
 		b.WriteString("When the power fails, this computer keeps running on battery and shuts down when the battery runs low.")
 	}
+	if s.RuntimeLow > 0 {
+		fmt.Fprintf(&b, " It also shuts down at once when the UPS says less than %s of battery is left.", Duration(s.RuntimeLow))
+	}
 	if s.Mode == nut.ModePrimary && s.RMonitor {
 		fmt.Fprintf(&b, " Other computers on this UPS shut down first; this one waits up to %s for them.", Duration(s.HostSync))
 	}
@@ -68,7 +71,7 @@ func Duration(sec int) string {
 // Secrets are never included.
 func Summary(f *Flow) []string {
 	s := f.Settings
-	var out []string
+	out := []string{RunSentence(f.Run)}
 	switch s.Mode {
 	case nut.ModeSecondary:
 		out = append(out, fmt.Sprintf("Follow the UPS %q on the NUT server %s:%d as a secondary.", s.Identifier, s.RemoteHost, s.RemotePort))
@@ -99,4 +102,15 @@ func Summary(f *Flow) []string {
 		out = append(out, "No email.")
 	}
 	return out
+}
+
+// RunSentence says plainly how the setup runs and what that means.
+func RunSentence(m RunMode) string {
+	if m == RunSystem {
+		return "Set up for this computer: NUT and Nutmeg run as system services that start with the computer, " +
+			"so the UPS is watched and the computer shut down even when nobody is logged in. " +
+			"Apply asks once for the administrator's password."
+	}
+	return "Set up only while you are logged in: NUT and Nutmeg run as your own programs, " +
+		"so at the login screen, or after a restart until you log in, nothing watches the UPS and nothing shuts this computer down."
 }
