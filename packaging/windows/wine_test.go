@@ -336,3 +336,32 @@ func TestServiceCountdownUnderWine(t *testing.T) {
 	}
 	t.Logf("on battery → shutdown command after %v (timer %d s + FINALDELAY %v)", took.Round(time.Millisecond), timer, finalDelay)
 }
+
+// The tray starts under Wine (its own desktop's system tray), sets its icon
+// (an .ico that LoadImage reads: a PNG made it fail) and keeps running.
+func TestTrayUnderWine(t *testing.T) {
+	bin := winBin(t)
+	if os.Getenv("DISPLAY") == "" {
+		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	cmd := wine(t, ctx, filepath.Join(bin, "nutmeg-tray.exe"), "--server", "127.0.0.1:1")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		cancel()
+		t.Fatalf("nutmeg-tray.exe exited (%v):\n%s", err, out.String())
+	case <-time.After(10 * time.Second):
+	}
+	cancel()
+	<-exited
+	if strings.Contains(out.String(), "systray error") || !strings.Contains(out.String(), "127.0.0.1:1") {
+		t.Fatalf("the tray did not start cleanly:\n%s", out.String())
+	}
+}
