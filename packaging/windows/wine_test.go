@@ -263,6 +263,20 @@ func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, mark
 	})
 	lab.WaitLogins("ups", 1, 90*time.Second)
 	t.Logf("nutmeg.exe service logged in to upsd %v after start", time.Since(start).Round(time.Millisecond))
+	// Another Windows process reads the service's state through the local
+	// API: loopback TCP and the token file in the state directory.
+	sock := winPath(filepath.Join(lab.Dir, "winstate", "nutmeg.sock"))
+	var st string
+	for i := 0; i < 20; i++ {
+		b, err := wine(t, context.Background(), filepath.Join(bin, "nutmeg.exe"), "status", "--json", "--socket", sock).Output()
+		if st = string(b); err == nil && strings.Contains(st, `"ups.status"`) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !strings.Contains(st, `"ups.status"`) || !strings.Contains(st, "OL") {
+		t.Fatalf("nutmeg.exe status through the service's API:\n%s", st)
+	}
 	return lab, marker
 }
 
