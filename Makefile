@@ -41,10 +41,10 @@ vet:
 
 # Tests run in a private Xvfb + D-Bus session + unlocked keyring that
 # .ci/with-desktop.sh starts and always stops.
-# make windows builds $(WINBIN) first: packaging/windows's tests run it
-# under Wine (screenshots, installer, the service against a real upsd).
 # ... and the boot test where this machine can boot a container (root,
 # systemd-nspawn); elsewhere it says why it skipped, except under CI=true.
+# make windows builds $(WINBIN) first: packaging/windows's tests run it
+# under Wine (screenshots, installer, the service against a real upsd).
 test: deps vet windows wine-test
 	NUTMEG_WINDOWS_BIN=$(CURDIR)/$(WINBIN) .ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m ./...
 	@rc=0; packaging/systemtest/boot-test.sh --check || rc=$$?; \
@@ -58,7 +58,7 @@ test-system: build
 	deb=$$(packaging/deb/build.sh bin bin) && packaging/systemtest/boot-test.sh "$$deb"
 
 # The Windows code paths' unit tests, as Windows binaries under Wine in a
-# cached WINEPREFIX ($${XDG_CACHE_HOME:-~/.cache}/nutmeg/wine).
+# cached WINEPREFIX (${XDG_CACHE_HOME:-~/.cache}/nutmeg/wine).
 wine-test:
 	GOOS=windows CGO_ENABLED=0 $(GO) test -exec $(CURDIR)/.ci/wine-exec.sh -count=1 -timeout 10m $(WINE_PKGS)
 

@@ -51,6 +51,28 @@ type Countdown struct {
 	PostponeStep int  `json:"postpone_step"` // seconds
 }
 
+// Event names: NUT's own (upsmon's NOTIFY types), never a second
+// vocabulary for what NUT already names, and Nutmeg's own about the
+// countdown and the shutdown itself.
+const (
+	EvOnline   = "ONLINE"
+	EvOnBatt   = "ONBATT"
+	EvLowBatt  = "LOWBATT"
+	EvFSD      = "FSD"
+	EvCommOK   = "COMMOK"
+	EvCommBad  = "COMMBAD"
+	EvNoComm   = "NOCOMM"
+	EvReplBatt = "REPLBATT"
+	EvShutdown = "SHUTDOWN"
+
+	EvCountdown = "COUNTDOWN" // the shutdown countdown started
+	EvCancelled = "CANCELLED"
+	EvPostponed = "POSTPONED"
+	// EvShutdownFailed: the shutdown command failed, or the machine was
+	// still up a minute after it ran.
+	EvShutdownFailed = "SHUTDOWN_FAILED"
+)
+
 // Event is one entry of the event log. Names are NUT's: ONLINE, ONBATT,
 // LOWBATT, FSD, COMMOK, COMMBAD, NOCOMM, REPLBATT, SHUTDOWN; plus Nutmeg's
 // COUNTDOWN (started), CANCELLED, POSTPONED and SHUTDOWN_FAILED.

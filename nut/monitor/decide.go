@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"strings"
 	"time"
 )
@@ -55,7 +56,7 @@ func (t *tracker) alive(status string, now time.Time) []string {
 	t.lastPoll = now
 	t.everPolled = true
 	if t.commState == 0 {
-		ev = append(ev, EvCommOK)
+		ev = append(ev, api.EvCommOK)
 	}
 	t.commState = 1
 
@@ -83,7 +84,7 @@ func (t *tracker) alive(status string, now time.Time) []string {
 		case "OL":
 			if !t.onLine {
 				if t.lineState != -1 {
-					ev = append(ev, EvOnline)
+					ev = append(ev, api.EvOnline)
 				}
 				t.lineState = 1
 				t.onLine, t.onBatt = true, false
@@ -91,24 +92,24 @@ func (t *tracker) alive(status string, now time.Time) []string {
 		case "OB":
 			if !t.onBatt {
 				t.lineState = 0
-				ev = append(ev, EvOnBatt)
+				ev = append(ev, api.EvOnBatt)
 				t.onBatt, t.onLine = true, false
 			}
 		case "LB":
 			if !t.lowBatt {
-				ev = append(ev, EvLowBatt)
+				ev = append(ev, api.EvLowBatt)
 				t.lowBatt = true
 			}
 		case "RB":
 			if secs(now, t.lastRBWarn) > wholeSeconds(t.cfg.RBWarn) {
-				ev = append(ev, EvReplBatt)
+				ev = append(ev, api.EvReplBatt)
 				t.lastRBWarn = now
 			}
 		case "CAL":
 			t.cal = true
 		case "FSD":
 			if !t.fsd {
-				ev = append(ev, EvFSD)
+				ev = append(ev, api.EvFSD)
 				t.fsd = true
 			}
 		}
@@ -126,7 +127,7 @@ func (t *tracker) alive(status string, now time.Time) []string {
 func (t *tracker) gone(now time.Time) []string {
 	if t.commState != 0 {
 		t.commState = 0
-		return []string{EvCommBad}
+		return []string{api.EvCommBad}
 	}
 	nc := wholeSeconds(t.cfg.NoCommWarn)
 	if secs(now, t.lastPoll) < nc {
@@ -134,7 +135,7 @@ func (t *tracker) gone(now time.Time) []string {
 	}
 	if secs(now, t.lastNCWarn) > nc {
 		t.lastNCWarn = now
-		return []string{EvNoComm}
+		return []string{api.EvNoComm}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"slices"
 	"testing"
 	"time"
@@ -24,81 +25,81 @@ func TestTrackerFollowsUpsmon(t *testing.T) {
 	}{
 		{"first OL is silent, OB and OL after it are not", []step{
 			{at: 0, status: "OL"},
-			{at: 1, status: "OB DISCHRG", events: []string{EvOnBatt}},
-			{at: 2, status: "OL CHRG", events: []string{EvOnline}},
+			{at: 1, status: "OB DISCHRG", events: []string{api.EvOnBatt}},
+			{at: 2, status: "OL CHRG", events: []string{api.EvOnline}},
 		}},
 		{"OB only never critical", []step{
-			{at: 0, status: "OB", events: []string{EvOnBatt}},
+			{at: 0, status: "OB", events: []string{api.EvOnBatt}},
 			{at: 100, status: "OB"},
 			{at: 1000, status: "OB DISCHRG"},
 		}},
 		{"OB LB waits more than HOSTSYNC for the primary", []step{
 			{at: 0, status: "OL"},
-			{at: 10, status: "OB LB", events: []string{EvOnBatt, EvLowBatt}},
+			{at: 10, status: "OB LB", events: []string{api.EvOnBatt, api.EvLowBatt}},
 			{at: 20, status: "OB LB"},
 			{at: 25, status: "OB LB"},
 			{at: 26, status: "OB LB", crit: ReasonLowBat},
 		}},
 		{"OB LB at start still waits HOSTSYNC", []step{
-			{at: 0, status: "LB OB", events: []string{EvLowBatt, EvOnBatt}},
+			{at: 0, status: "LB OB", events: []string{api.EvLowBatt, api.EvOnBatt}},
 			{at: 15, status: "OB LB"},
 			{at: 16, status: "OB LB", crit: ReasonLowBat},
 		}},
 		{"FSD at once", []step{
 			{at: 0, status: "OL"},
-			{at: 1, status: "FSD OL", events: []string{EvFSD}, crit: ReasonFSD},
+			{at: 1, status: "FSD OL", events: []string{api.EvFSD}, crit: ReasonFSD},
 		}},
 		{"OB LB while calibrating is not critical", []step{
-			{at: 0, status: "OB LB CAL", events: []string{EvOnBatt, EvLowBatt}},
+			{at: 0, status: "OB LB CAL", events: []string{api.EvOnBatt, api.EvLowBatt}},
 			{at: 100, status: "OB LB CAL"},
 		}},
 		{"power back before HOSTSYNC", []step{
-			{at: 0, status: "OB LB", events: []string{EvOnBatt, EvLowBatt}},
-			{at: 10, status: "OL CHRG", events: []string{EvOnline}},
+			{at: 0, status: "OB LB", events: []string{api.EvOnBatt, api.EvLowBatt}},
+			{at: 10, status: "OL CHRG", events: []string{api.EvOnline}},
 			{at: 100, status: "OL"},
 		}},
 		{"gone while OB: critical after DEADTIME", []step{
 			{at: 0, status: "OL"},
-			{at: 10, status: "OB", events: []string{EvOnBatt}},
-			{at: 11, gone: true, events: []string{EvCommBad}},
+			{at: 10, status: "OB", events: []string{api.EvOnBatt}},
+			{at: 11, gone: true, events: []string{api.EvCommBad}},
 			{at: 25, gone: true},
 			{at: 26, gone: true, crit: ReasonDead},
 		}},
 		{"gone while OB: DEADTIME counts from the last good poll", []step{
-			{at: 0, status: "OB", events: []string{EvOnBatt}},
+			{at: 0, status: "OB", events: []string{api.EvOnBatt}},
 			{at: 14, status: "OB"},
-			{at: 15, gone: true, events: []string{EvCommBad}},
+			{at: 15, gone: true, events: []string{api.EvCommBad}},
 			{at: 29, gone: true},
 			{at: 30, gone: true, crit: ReasonDead},
 		}},
 		{"gone while OL: never critical, NOCOMM after NOCOMMWARNTIME", []step{
 			{at: 0, status: "OL"},
-			{at: 1, gone: true, events: []string{EvCommBad}},
+			{at: 1, gone: true, events: []string{api.EvCommBad}},
 			{at: 100, gone: true},
-			{at: 300, gone: true, events: []string{EvNoComm}},
+			{at: 300, gone: true, events: []string{api.EvNoComm}},
 			{at: 301, gone: true},
-			{at: 601, gone: true, events: []string{EvNoComm}},
-			{at: 602, status: "OL", events: []string{EvCommOK}},
+			{at: 601, gone: true, events: []string{api.EvNoComm}},
+			{at: 602, status: "OL", events: []string{api.EvCommOK}},
 		}},
 		{"empty status is gone", []step{
-			{at: 0, status: "OB", events: []string{EvOnBatt}},
-			{at: 1, status: "", events: []string{EvCommBad}},
+			{at: 0, status: "OB", events: []string{api.EvOnBatt}},
+			{at: 1, status: "", events: []string{api.EvCommBad}},
 			{at: 16, status: "", crit: ReasonDead},
 		}},
 		{"contact back before DEADTIME", []step{
-			{at: 0, status: "OB", events: []string{EvOnBatt}},
-			{at: 1, gone: true, events: []string{EvCommBad}},
-			{at: 14, status: "OB", events: []string{EvCommOK}},
+			{at: 0, status: "OB", events: []string{api.EvOnBatt}},
+			{at: 1, gone: true, events: []string{api.EvCommBad}},
+			{at: 14, status: "OB", events: []string{api.EvCommOK}},
 			{at: 28, status: "OB"},
 		}},
 		{"never heard from counts as OL", []step{
-			{at: 0, gone: true, events: []string{EvCommBad}},
-			{at: 1000, gone: true, events: []string{EvNoComm}},
+			{at: 0, gone: true, events: []string{api.EvCommBad}},
+			{at: 1000, gone: true, events: []string{api.EvNoComm}},
 		}},
 		{"REPLBATT every RBWARNTIME", []step{
-			{at: 0, status: "OL RB", events: []string{EvReplBatt}},
+			{at: 0, status: "OL RB", events: []string{api.EvReplBatt}},
 			{at: 100, status: "OL RB"},
-			{at: 43201, status: "OL RB", events: []string{EvReplBatt}},
+			{at: 43201, status: "OL RB", events: []string{api.EvReplBatt}},
 		}},
 	}
 	for _, tc := range tests {

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -113,7 +114,7 @@ func scenarios() []scenario {
 }
 
 // notifyTypes are the upsmon notify types both sides report.
-var notifyTypes = []string{EvOnline, EvOnBatt, EvLowBatt, EvFSD, EvCommOK, EvCommBad, EvShutdown, EvReplBatt, EvNoComm}
+var notifyTypes = []string{api.EvOnline, api.EvOnBatt, api.EvLowBatt, api.EvFSD, api.EvCommOK, api.EvCommBad, api.EvShutdown, api.EvReplBatt, api.EvNoComm}
 
 // runScenario starts a fresh lab (driver, upsd), upsmon and a Monitor as
 // secondaries, plays the steps and reports when each ran its shutdown.

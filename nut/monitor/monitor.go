@@ -77,21 +77,6 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 )
 
-// Event names: NUT's notify types (upsmon.conf NOTIFYFLAG), plus
-// SHUTDOWN_FAILED, which upsmon does not have.
-const (
-	EvOnline         = "ONLINE"
-	EvOnBatt         = "ONBATT"
-	EvLowBatt        = "LOWBATT"
-	EvFSD            = "FSD"
-	EvCommOK         = "COMMOK"
-	EvCommBad        = "COMMBAD"
-	EvNoComm         = "NOCOMM"
-	EvShutdown       = "SHUTDOWN"
-	EvReplBatt       = "REPLBATT"
-	EvShutdownFailed = "SHUTDOWN_FAILED"
-)
-
 // Defaults, NUT's own where NUT has the setting.
 const (
 	DefaultInterval      = time.Second       // Nutmeg polls every second (upsmon's POLLFREQ is 5)
@@ -206,7 +191,7 @@ func (c Config) withDefaults() (Config, error) {
 // Event is one thing that happened, named as NUT names it.
 type Event struct {
 	Time    time.Time
-	Name    string // EvOnline, EvOnBatt, ... EvShutdownFailed
+	Name    string // api.EvOnline, api.EvOnBatt, ... api.EvShutdownFailed
 	UPS     string
 	Message string         // one readable sentence
 	Status  *client.Status // the last status polled, if any

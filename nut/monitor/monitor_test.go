@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"log/slog"
 	"net"
 	"os"
@@ -318,7 +319,7 @@ func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 	// on the same address.
 	addr := f.addr()
 	f.stop()
-	waitFor(t, "COMMBAD", 5*time.Second, func() bool { _, ok := rec.find(EvCommBad); return ok })
+	waitFor(t, "COMMBAD", 5*time.Second, func() bool { _, ok := rec.find(api.EvCommBad); return ok })
 	time.Sleep(3 * time.Second)
 	back := time.Now()
 	f.listen(addr)
@@ -328,12 +329,12 @@ func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("reconnect took %v, want within the 2 s backoff bound (plus slack)", took)
 	}
-	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
+	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(api.EvCommOK); return ok })
 	// 3 s without contact, NOCOMMWARNTIME 2 s: one NOCOMM between.
-	if got := rec.names(); !slices.Equal(got, []string{EvCommBad, EvNoComm, EvCommOK}) {
+	if got := rec.names(); !slices.Equal(got, []string{api.EvCommBad, api.EvNoComm, api.EvCommOK}) {
 		t.Errorf("events %v, want COMMBAD NOCOMM COMMOK", got)
 	}
-	if slices.Contains(rec.names(), EvShutdown) {
+	if slices.Contains(rec.names(), api.EvShutdown) {
 		t.Errorf("shut down while online: %v", rec.names())
 	}
 }
@@ -346,7 +347,7 @@ func TestLoginRefusedStillWatches(t *testing.T) {
 		Interval: 100 * time.Millisecond})
 	waitFor(t, "login error in the state", 5*time.Second, func() bool { return m.State().LoginErr != nil })
 	f.set("OB")
-	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(EvOnBatt); return ok })
+	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(api.EvOnBatt); return ok })
 	if st := m.State(); st.LoggedIn || !st.Connected || st.Status == nil || !st.Status.Has("OB") {
 		t.Errorf("state %+v", st)
 	}
@@ -364,8 +365,8 @@ func TestFSDShutsDownAfterFinalDelay(t *testing.T) {
 		StillUp: -1, Interval: 100 * time.Millisecond, FinalDelay: 500 * time.Millisecond})
 	waitFor(t, "logged in", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
 	f.set("OB FSD")
-	waitFor(t, "SHUTDOWN", 5*time.Second, func() bool { _, ok := rec.find(EvShutdown); return ok })
-	ev, _ := rec.find(EvShutdown)
+	waitFor(t, "SHUTDOWN", 5*time.Second, func() bool { _, ok := rec.find(api.EvShutdown); return ok })
+	ev, _ := rec.find(api.EvShutdown)
 	if ev.Reason != ReasonFSD {
 		t.Errorf("SHUTDOWN reason %q", ev.Reason)
 	}
@@ -386,7 +387,7 @@ func TestFSDShutsDownAfterFinalDelay(t *testing.T) {
 		t.Errorf("command ran %v after SHUTDOWN, before FINALDELAY", took)
 	}
 	waitFor(t, "LOGOUT", 5*time.Second, func() bool { n, out, _ := f.counts(); return n == 0 && out == 1 })
-	if got := rec.names(); !slices.Equal(got, []string{EvOnBatt, EvFSD, EvShutdown}) {
+	if got := rec.names(); !slices.Equal(got, []string{api.EvOnBatt, api.EvFSD, api.EvShutdown}) {
 		t.Errorf("events %v", got)
 	}
 }
@@ -409,7 +410,7 @@ func TestForceShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no shutdown after ForceShutdown")
 	}
-	if ev, ok := rec.find(EvShutdown); !ok || ev.Reason != ReasonForced {
+	if ev, ok := rec.find(api.EvShutdown); !ok || ev.Reason != ReasonForced {
 		t.Errorf("SHUTDOWN event %+v", ev)
 	}
 	if lines(marker) != 1 {
@@ -432,8 +433,8 @@ func TestShutdownFailedIsRetried(t *testing.T) {
 	}
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: cmd,
 		StillUp: -1, Interval: 100 * time.Millisecond, FinalDelay: -1, RetryShutdown: 400 * time.Millisecond})
-	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
-	ev, _ := rec.find(EvShutdownFailed)
+	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(api.EvShutdownFailed); return ok })
+	ev, _ := rec.find(api.EvShutdownFailed)
 	if ev.Exit != 3 || ev.Stderr != "permission denied" || ev.Retry != 400*time.Millisecond || ev.Err == nil || ev.Reason != ReasonFSD {
 		t.Errorf("SHUTDOWN_FAILED %+v", ev)
 	}
@@ -446,7 +447,7 @@ func TestShutdownFailedIsRetried(t *testing.T) {
 	waitFor(t, "a second failure", 5*time.Second, func() bool {
 		n := 0
 		for _, x := range rec.names() {
-			if x == EvShutdownFailed {
+			if x == api.EvShutdownFailed {
 				n++
 			}
 		}
@@ -478,13 +479,13 @@ func TestFailedShutdownAbandonedWhenNoLongerCritical(t *testing.T) {
 	f := newFakeUpsd(t, "OB FSD")
 	m, rec, _ := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: failCmd(),
 		Interval: 100 * time.Millisecond, FinalDelay: -1, RetryShutdown: time.Second})
-	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
+	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(api.EvShutdownFailed); return ok })
 	f.set("OL")
 	waitFor(t, "logged in again", 5*time.Second, func() bool { _, _, total := f.counts(); return total == 2 })
 	waitFor(t, "state not critical", 5*time.Second, func() bool { st := m.State(); return st.Critical == "" && st.Failed == "" })
 	n := 0
 	for _, x := range rec.names() {
-		if x == EvShutdownFailed {
+		if x == api.EvShutdownFailed {
 			n++
 		}
 	}
@@ -500,7 +501,7 @@ func TestDeadWhileOnBattery(t *testing.T) {
 	marker := filepath.Join(tempDir(t), "marker")
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
 		StillUp: -1, Interval: 100 * time.Millisecond, DeadTime: 2 * time.Second, HostSync: -1, FinalDelay: -1})
-	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(EvOnBatt); return ok })
+	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(api.EvOnBatt); return ok })
 	lost := time.Now()
 	f.set("") // DATA-STALE from now on
 	select {
@@ -513,10 +514,10 @@ func TestDeadWhileOnBattery(t *testing.T) {
 	if took < 2*time.Second || took > 4*time.Second {
 		t.Errorf("shutdown %v after contact was lost, want DEADTIME 2 s (3 whole seconds at most)", took)
 	}
-	if ev, _ := rec.find(EvShutdown); ev.Reason != ReasonDead {
+	if ev, _ := rec.find(api.EvShutdown); ev.Reason != ReasonDead {
 		t.Errorf("reason %q", ev.Reason)
 	}
-	if got := rec.names(); !slices.Equal(got, []string{EvOnBatt, EvCommBad, EvShutdown}) {
+	if got := rec.names(); !slices.Equal(got, []string{api.EvOnBatt, api.EvCommBad, api.EvShutdown}) {
 		t.Errorf("events %v", got)
 	}
 }
@@ -532,7 +533,7 @@ func TestQuietPeerReconnects(t *testing.T) {
 	f.mu.Lock()
 	f.silent = true
 	f.mu.Unlock()
-	waitFor(t, "COMMBAD", 5*time.Second, func() bool { _, ok := rec.find(EvCommBad); return ok })
+	waitFor(t, "COMMBAD", 5*time.Second, func() bool { _, ok := rec.find(api.EvCommBad); return ok })
 	time.Sleep(2 * time.Second)
 	f.mu.Lock()
 	f.silent = false
@@ -547,7 +548,7 @@ func TestQuietPeerReconnects(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("took %v, want within Timeout + MaxBackoff", took)
 	}
-	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(EvCommOK); return ok })
+	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(api.EvCommOK); return ok })
 }
 
 // A shutdown command that succeeds but leaves the machine up is a failure
@@ -557,8 +558,8 @@ func TestStillUpAfterShutdown(t *testing.T) {
 	marker := filepath.Join(tempDir(t), "marker")
 	m, rec, _ := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
 		Interval: 100 * time.Millisecond, FinalDelay: -1, StillUp: 500 * time.Millisecond, RetryShutdown: 300 * time.Millisecond})
-	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(EvShutdownFailed); return ok })
-	ev, _ := rec.find(EvShutdownFailed)
+	waitFor(t, "SHUTDOWN_FAILED", 10*time.Second, func() bool { _, ok := rec.find(api.EvShutdownFailed); return ok })
+	ev, _ := rec.find(api.EvShutdownFailed)
 	if want := "Shutdown failed: the machine is still up 500ms after the shutdown command ran. Trying again every 300ms while the UPS is critical."; ev.Message != want {
 		t.Errorf("message %q, want %q", ev.Message, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"sync"
 	"time"
 
@@ -140,7 +141,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 			at := now.Add(m.cfg.FinalDelay)
 			m.setState(func(s *State) { s.Critical, s.ShutdownAt = reason, at })
 			m.cfg.Log.Warn("UPS critical: shutdown after FINALDELAY", "ups", m.cfg.UPS, "reason", reason, "finaldelay", m.cfg.FinalDelay)
-			r.emit(Event{Name: EvShutdown, Reason: reason,
+			r.emit(Event{Name: api.EvShutdown, Reason: reason,
 				Message: fmt.Sprintf("UPS %s is critical (%s): shutting down in %s", r.sys(), reason, m.cfg.FinalDelay)})
 			final = time.NewTimer(m.cfg.FinalDelay)
 		}
@@ -221,7 +222,7 @@ func (r *runner) apply(res pollResult) {
 	})
 	for _, n := range names {
 		e := Event{Name: n, Message: r.message(n)}
-		if n == EvCommBad || n == EvNoComm {
+		if n == api.EvCommBad || n == api.EvNoComm {
 			e.Err = res.err
 		}
 		r.emit(e)
@@ -232,21 +233,21 @@ func (r *runner) apply(res pollResult) {
 func (r *runner) message(name string) string {
 	s := r.sys()
 	switch name {
-	case EvOnline:
+	case api.EvOnline:
 		return fmt.Sprintf("UPS %s on line power", s)
-	case EvOnBatt:
+	case api.EvOnBatt:
 		return fmt.Sprintf("UPS %s on battery", s)
-	case EvLowBatt:
+	case api.EvLowBatt:
 		return fmt.Sprintf("UPS %s battery is low", s)
-	case EvFSD:
+	case api.EvFSD:
 		return fmt.Sprintf("UPS %s: forced shutdown in progress", s)
-	case EvCommOK:
+	case api.EvCommOK:
 		return fmt.Sprintf("Communications with UPS %s established", s)
-	case EvCommBad:
+	case api.EvCommBad:
 		return fmt.Sprintf("Communications with UPS %s lost", s)
-	case EvNoComm:
+	case api.EvNoComm:
 		return fmt.Sprintf("UPS %s is unavailable", s)
-	case EvReplBatt:
+	case api.EvReplBatt:
 		return fmt.Sprintf("UPS %s battery needs to be replaced", s)
 	}
 	return name
@@ -284,6 +285,6 @@ func (r *runner) emitFailed(res cmdResult, retry time.Duration) {
 	}
 	r.m.setState(func(s *State) { s.Failed = why })
 	r.cfg.Log.Error("shutdown command failed", "ups", r.cfg.UPS, "exit", res.exit, "stderr", res.stderr, "err", res.err)
-	r.emit(Event{Name: EvShutdownFailed, Reason: r.crit, Exit: res.exit, Stderr: res.stderr, Err: res.err, Retry: retry, Elapsed: res.elapsed,
+	r.emit(Event{Name: api.EvShutdownFailed, Reason: r.crit, Exit: res.exit, Stderr: res.stderr, Err: res.err, Retry: retry, Elapsed: res.elapsed,
 		Message: fmt.Sprintf("Shutdown failed: %s. Trying again every %s while the UPS is critical.", why, retry)})
 }

@@ -8,23 +8,22 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 )
 
-// Event names: NUT's own (upsmon's NOTIFY types) and Nutmeg's countdown ones.
+// Event names, as nut/api defines them (the service's own spelling for
+// its callers).
 const (
-	EvOnline    = "ONLINE"
-	EvOnBatt    = "ONBATT"
-	EvLowBatt   = "LOWBATT"
-	EvFSD       = "FSD"
-	EvCommOK    = "COMMOK"
-	EvCommBad   = "COMMBAD"
-	EvNoComm    = "NOCOMM"
-	EvReplBatt  = "REPLBATT"
-	EvShutdown  = "SHUTDOWN"
-	EvCountdown = "COUNTDOWN"
-	EvCancelled = "CANCELLED"
-	EvPostponed = "POSTPONED"
-	// EvShutdownFailed: the shutdown command failed, or the machine was
-	// still up a minute after it ran.
-	EvShutdownFailed = "SHUTDOWN_FAILED"
+	EvOnline         = api.EvOnline
+	EvOnBatt         = api.EvOnBatt
+	EvLowBatt        = api.EvLowBatt
+	EvFSD            = api.EvFSD
+	EvCommOK         = api.EvCommOK
+	EvCommBad        = api.EvCommBad
+	EvNoComm         = api.EvNoComm
+	EvReplBatt       = api.EvReplBatt
+	EvShutdown       = api.EvShutdown
+	EvCountdown      = api.EvCountdown
+	EvCancelled      = api.EvCancelled
+	EvPostponed      = api.EvPostponed
+	EvShutdownFailed = api.EvShutdownFailed
 )
 
 // Detector turns a sequence of polls into events, the way upsmon does:

@@ -134,21 +134,29 @@ func TestFailedShutdownIsReportedAndRetried(t *testing.T) {
 	}
 }
 
+// outage starts a service with a timer of sec seconds, makes the UPS go on
+// battery and returns the deadline the tray shows, with the settings as
+// saved (for a reload).
+func outage(t *testing.T, sec int) (*runningService, *collector, time.Time, nut.Settings) {
+	t.Helper()
+	r := startService(t, func(s *nut.Settings) { s.ShutdownTimer = sec })
+	col := collect(t, filepath.Join(r.state, api.SocketName))
+	col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	r.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	s, err := nut.Load(r.svc.cfg.SettingsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, col, st.m.State.Countdown.ShutdownAt, s
+}
+
 // A reload during an outage runs beside the watcher: the countdown keeps
 // its deadline (a longer timer applies to the next outage), and power that
 // comes back after the UPS was renamed still cancels it.
 func TestReloadDuringOutage(t *testing.T) {
 	t.Run("longer timer keeps the deadline", func(t *testing.T) {
-		r := startService(t, func(s *nut.Settings) { s.ShutdownTimer = 8 })
-		col := collect(t, filepath.Join(r.state, api.SocketName))
-		col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
-		r.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
-		st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
-		shown := st.m.State.Countdown.ShutdownAt
-		s, err := nut.Load(r.svc.cfg.SettingsPath)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, col, shown, s := outage(t, 8)
 		s.ShutdownTimer = 600
 		if err := nut.Save(r.svc.cfg.SettingsPath, s); err != nil {
 			t.Fatal(err)
@@ -162,16 +170,7 @@ func TestReloadDuringOutage(t *testing.T) {
 		}
 	})
 	t.Run("another identifier, then power back", func(t *testing.T) {
-		r := startService(t, func(s *nut.Settings) { s.ShutdownTimer = 8 })
-		col := collect(t, filepath.Join(r.state, api.SocketName))
-		col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
-		r.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
-		st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
-		shown := st.m.State.Countdown.ShutdownAt
-		s, err := nut.Load(r.svc.cfg.SettingsPath)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r, col, shown, s := outage(t, 8)
 		s.Identifier = "ups2"
 		if err := nut.Save(r.svc.cfg.SettingsPath, s); err != nil {
 			t.Fatal(err)
