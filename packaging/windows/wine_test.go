@@ -90,6 +90,7 @@ func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
 
 func TestScreenshotsUnderWine(t *testing.T) {
 	bin := winBin(t)
+	t.Parallel() // after the timed service tests, beside each other
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -121,6 +122,7 @@ func TestScreenshotsUnderWine(t *testing.T) {
 
 func TestInstallerUnderWine(t *testing.T) {
 	bin := winBin(t)
+	t.Parallel() // after the timed service tests, beside each other
 	setups, _ := filepath.Glob(filepath.Join(bin, "nutmeg-*-setup.exe"))
 	if len(setups) != 1 {
 		t.Fatalf("want one installer in %s, found %v", bin, setups)
@@ -355,6 +357,7 @@ func TestServiceCountdownUnderWine(t *testing.T) {
 // (an .ico that LoadImage reads: a PNG made it fail) and keeps running.
 func TestTrayUnderWine(t *testing.T) {
 	bin := winBin(t)
+	t.Parallel() // after the timed service tests, beside each other
 	if os.Getenv("DISPLAY") == "" {
 		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
 	}
