@@ -13,6 +13,7 @@ pkgs=(
 	dpkg binutils                # dpkg-deb, strip for the .deb (nfpm builds it)
 	lintian appstream            # .deb and AppStream metainfo checks
 	mmdebstrap systemd-container # the boot test: Debian rootfs, systemd-nspawn
+	debian-archive-keyring       # ... whose packages mmdebstrap verifies
 	iproute2 util-linux          # ip netns and unshare: the office tests (cmd/nutmeg netns_test.go)
 	gcc-mingw-w64-x86-64 nsis    # make windows: cgo for Fyne, resources (windres), the installer
 	wine64                       # the Windows build's tests under Wine

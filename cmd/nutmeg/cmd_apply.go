@@ -75,7 +75,8 @@ func runApply(flags *flag.FlagSet, args []string, e *env) error {
 	}
 	ro.Stdin = nil // one secret from stdin at most
 	if err := resolveExtraUsers(&s, ro, vars, *system); err != nil {
-		return err
+		// Optional: NUT runs without them rather than not at all.
+		fmt.Fprintf(e.stderr, "nutmeg apply: upsd.users without the extra users: %v\n", err)
 	}
 	if s.RMonitor {
 		if s.RemotePwd, err = secret.Resolve(secret.RemotePassword, ro); err != nil {

@@ -76,6 +76,11 @@ func shoot(out string, d wizard.Deps) ([]string, error) {
 		return nil, fmt.Errorf("status window: %w", err)
 	}
 	files = append(files, more...)
+	more, err = officeShots(filepath.Join(out, "office"), d)
+	if err != nil {
+		return nil, fmt.Errorf("small office: %w", err)
+	}
+	files = append(files, more...)
 	more, err = trayShots(filepath.Join(out, "tray"))
 	if err != nil {
 		return nil, fmt.Errorf("tray icons: %w", err)

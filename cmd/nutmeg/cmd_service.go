@@ -48,6 +48,10 @@ func loadServiceSettings(path string, system bool) (nut.Settings, string, error)
 		}
 		stored = true
 	}
+	if err := secret.LoadExtraUsers(serviceSecrets(system), &s); err != nil {
+		// Optional: NUT runs without them rather than not at all.
+		fmt.Fprintf(os.Stderr, "nutmeg service: upsd.users without the extra users: %v\n", err)
+	}
 	verr := s.Validate()
 	if stored {
 		verr = s.ValidateStored()

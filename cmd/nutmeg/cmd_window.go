@@ -90,7 +90,15 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	a := app.NewWithID(nutmeg.App.ID)
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	cfg := window.Config{
-		Settings: func() (nut.Settings, error) { return nut.Load(setPath) },
+		Settings: func() (nut.Settings, error) {
+			s, err := nut.Load(setPath)
+			if err == nil && len(s.Watch) > 0 {
+				// logins of watched UPSes; without one, the UPS is read anonymously
+				_ = secret.LoadWatch(secret.Keyring(5*time.Second), &s)
+			}
+			return s, err
+		},
+		ReadWatched: window.ReadWatched,
 		// shown in Settings on "Show" (Remote Monitor's user for other machines)
 		RemotePassword: func() (string, error) {
 			return secret.Resolve(secret.RemotePassword, secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)})

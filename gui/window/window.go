@@ -18,6 +18,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/gui/joininfo"
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 )
 
 // Backend sends requests to the service (nut/api.Client and Feed satisfy
@@ -38,6 +39,9 @@ type Config struct {
 	// this machine's addresses there (nil: joininfo.LocalHosts).
 	RemotePassword func() (string, error)
 	Addresses      func() []string
+	// ReadWatched reads one UPS of the settings' watch list for the
+	// "Other UPSes" tab (watched.go); nil: the tab shows no readings.
+	ReadWatched func(ctx context.Context, w nut.Watched) (client.Status, error)
 	// StartWizard runs `nutmeg wizard` ("Change…"); nil disables the button.
 	StartWizard func() error
 	// Descriptions of instant commands (LoadDescriptions); nil loads NUT's.
@@ -81,6 +85,7 @@ type Window struct {
 	commands []Command
 	settings *nut.Settings
 	join     *joininfo.Panel // Settings: what other machines need (secondary.go)
+	watch    *watchView      // the "Other UPSes" tab (watched.go)
 
 	glyph      *canvas.Image
 	title      *widget.Label
@@ -494,6 +499,7 @@ func (w *Window) showSettings(err error) {
 	w.setForm.Objects = objs
 	w.setForm.Refresh()
 	w.showJoin()
+	w.showWatch()
 }
 
 // onChange opens the setup wizard.

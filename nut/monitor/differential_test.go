@@ -182,7 +182,7 @@ func runScenario(t testing.TB, sc scenario) outcome {
 
 	// Both logged in: NUMLOGINS counts upsmon's session and the Monitor's.
 	lab.WaitLogins("ups", 2, 20*time.Second)
-	t.Logf("%s: NUT ready in %v, upsmon lock waited %v, both logged in after %v, native started %v after upsmon", sc.name,
+	t.Logf("%s: NUT ready in %v, upsmon started (lock wait included) in %v, both logged in after %v, native started %v after upsmon", sc.name,
 		tReady.Sub(tStart).Round(time.Millisecond), tLock.Sub(tReady).Round(time.Millisecond), time.Since(tLock).Round(time.Millisecond), phase.Round(time.Millisecond))
 	// Both have seen the UPS online before anything happens.
 	time.Sleep(1500 * time.Millisecond)
@@ -267,9 +267,11 @@ func startUpsmon(t testing.TB, lab *nutlab.Lab) {
 	}
 }
 
+// fileExists reports whether the marker at p holds a whole line: the shell
+// creates the file (>>) a moment before date writes to it.
 func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	b, err := os.ReadFile(p)
+	return err == nil && strings.HasSuffix(string(b), "\n")
 }
 
 // markerTime is the first timestamp in a marker file (date +%s.%N), or the

@@ -315,12 +315,12 @@ func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 	if n, _, total := f.counts(); n != 1 || total != 1 {
 		t.Fatalf("logins now %d, LOGINs sent %d: want one session kept", n, total)
 	}
-	// The server goes away for 3 s (the network is down), then comes back
+	// The server goes away for 5 s (the network is down), then comes back
 	// on the same address.
 	addr := f.addr()
 	f.stop()
 	waitFor(t, "COMMBAD", 5*time.Second, func() bool { _, ok := rec.find(api.EvCommBad); return ok })
-	time.Sleep(3 * time.Second)
+	time.Sleep(5 * time.Second)
 	back := time.Now()
 	f.listen(addr)
 	waitFor(t, "logged in again", 5*time.Second, func() bool { n, _, _ := f.counts(); return n == 1 })
@@ -330,9 +330,13 @@ func TestLoginKeptAndRestoredAfterLoss(t *testing.T) {
 		t.Errorf("reconnect took %v, want within the 2 s backoff bound (plus slack)", took)
 	}
 	waitFor(t, "COMMOK", 5*time.Second, func() bool { _, ok := rec.find(api.EvCommOK); return ok })
-	// 3 s without contact, NOCOMMWARNTIME 2 s: one NOCOMM between.
-	if got := rec.names(); !slices.Equal(got, []string{api.EvCommBad, api.EvNoComm, api.EvCommOK}) {
-		t.Errorf("events %v, want COMMBAD NOCOMM COMMOK", got)
+	// 5 s without contact, NOCOMMWARNTIME 2 s: NOCOMM between, once or
+	// twice depending on when the attempts fall (a refused dial takes
+	// about a second on Windows).
+	got := rec.names()
+	nocomm := slices.DeleteFunc(slices.Clone(got), func(n string) bool { return n != api.EvNoComm })
+	if len(got) < 3 || got[0] != api.EvCommBad || got[len(got)-1] != api.EvCommOK || len(nocomm) != len(got)-2 || len(nocomm) > 2 {
+		t.Errorf("events %v, want COMMBAD, NOCOMM (once or twice), COMMOK", got)
 	}
 	if slices.Contains(rec.names(), api.EvShutdown) {
 		t.Errorf("shut down while online: %v", rec.names())

@@ -117,7 +117,8 @@ func (m *Monitor) session(ctx context.Context, results chan<- pollResult, cmds <
 			}
 			conn, connected, backoff = c, true, minBackoff
 		}
-		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		c := conn // the closure must not see conn change below
+		stop := context.AfterFunc(ctx, func() { c.Close() })
 		vars, err := conn.Vars(cfg.UPS)
 		stop()
 		r := pollResult{time: time.Now(), vars: vars, err: err, connected: connected, loggedIn: loggedIn, loginErr: loginErr}

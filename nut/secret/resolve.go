@@ -180,12 +180,14 @@ func Load(st Store, s *nut.Settings) error {
 	if len(missing) > 0 {
 		return &MissingError{Keys: missing}
 	}
-	return LoadExtraUsers(st, s)
+	return nil
 }
 
 // LoadExtraUsers fills s.ExtraUsers from st; having none is fine. A value
 // already in s came from a version-1 settings file and stands until it is
-// saved into st.
+// saved into st. It is not part of Load: the extra users are optional, and
+// a keyring that cannot be read must not keep the service (and so the
+// shutdown) from running; callers say so and go on without them.
 func LoadExtraUsers(st Store, s *nut.Settings) error {
 	if s.ExtraUsers != "" || st == nil {
 		return nil

@@ -421,6 +421,9 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 		if err := secret.Load(secret.WithEnv(svc.cfg.Secrets, nil), &s); err != nil {
 			return WatcherConfig{}, fmt.Errorf("secrets: %w", err)
 		}
+		if err := secret.LoadExtraUsers(secret.WithEnv(svc.cfg.Secrets, nil), &s); err != nil {
+			svc.log.Warn("upsd.users without the extra users", "err", err)
+		}
 	} else {
 		s.MonPwd, s.RemotePwd, s.SMTP.Password, s.ExtraUsers = old.MonPwd, old.RemotePwd, old.SMTP.Password, old.ExtraUsers
 	}

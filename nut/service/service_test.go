@@ -44,8 +44,14 @@ type runningService struct {
 
 func startService(t testing.TB, mutate func(*nut.Settings)) *runningService {
 	t.Helper()
+	return startServiceIn(t, shortDir(t), mutate)
+}
+
+// startServiceIn is startService on a given state dir (which may hold what
+// an earlier run left).
+func startServiceIn(t testing.TB, state string, mutate func(*nut.Settings)) *runningService {
+	t.Helper()
 	nutlab.Require(t)
-	state := shortDir(t)
 	marker := filepath.Join(state, "marker")
 	s := labSettings(t, marker)
 	if mutate != nil {
@@ -56,7 +62,9 @@ func startService(t testing.TB, mutate func(*nut.Settings)) *runningService {
 	if err := os.MkdirAll(lab.Etc, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	lab.WriteDev("ups.dev", dev("OL"))
+	if _, err := os.Stat(filepath.Join(lab.Etc, "ups.dev")); err != nil {
+		lab.WriteDev("ups.dev", dev("OL"))
+	}
 	settingsPath := filepath.Join(state, "settings.json")
 	if err := nut.Save(settingsPath, s); err != nil {
 		t.Fatal(err)

@@ -241,3 +241,45 @@ func TestMissingFiguresBattMode(t *testing.T) {
 		t.Errorf("marker %v from the timer's deadline, want at the deadline", d)
 	}
 }
+
+// After the reboot that a shutdown made, the state file still says FSD was
+// sent, but upsd (restarted) has no FSD: that shutdown is over, and the
+// next power failure counts down again, whether the machine comes back on
+// mains or still on battery.
+func TestShutdownOfAnEarlierBootIsOver(t *testing.T) {
+	for _, boot := range []string{"OL", "OB DISCHRG"} {
+		t.Run(boot, func(t *testing.T) {
+			state := shortDir(t)
+			past := time.Now().Add(-10 * time.Minute)
+			if err := saveShutdownState(state, ShutdownState{UPS: "ups", Flags: []string{"DISCHRG", "FSD", "OB"},
+				Countdown: &Saved{Reason: "ONBATT", Started: past, ShutdownAt: past.Add(3 * time.Second), FSDSent: true}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(EtcDir(state), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for k, v := range dev(boot) {
+				b.WriteString(k + ": " + v + "\n")
+			}
+			os.WriteFile(filepath.Join(EtcDir(state), "ups.dev"), []byte(b.String()), 0o600)
+			r := startServiceIn(t, state, func(s *nut.Settings) { s.ShutdownTimer = 3 })
+			col := collect(t, filepath.Join(r.state, api.SocketName))
+			col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+			if boot == "OL" {
+				time.Sleep(1500 * time.Millisecond)
+				if v := r.svc.Watcher().State().Countdown; v != nil {
+					t.Fatalf("the earlier boot's shutdown still shows: %+v", v)
+				}
+				r.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+			}
+			st, _ := col.wait(t, 0, 10*time.Second, "a new countdown", func(m api.Message) bool {
+				return m.Type == "state" && m.State.Countdown != nil && m.State.Countdown.Started.After(past.Add(time.Minute))
+			})
+			mark := waitMarker(t, r.marker, 15*time.Second)
+			if d := mark.Sub(st.m.State.Countdown.ShutdownAt); d < -time.Second || d > 1500*time.Millisecond {
+				t.Errorf("marker %v from the new countdown's deadline", d)
+			}
+		})
+	}
+}

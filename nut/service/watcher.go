@@ -139,6 +139,7 @@ type Watcher struct {
 	ranAt          time.Time // the shutdown command exited 0 then
 	failed         string    // why the last shutdown did not happen
 	retryAt        time.Time // next try after a failed shutdown
+	clearingFSD    bool      // power came back after a failed shutdown: FSD on upsd is stale until NUT restarts
 }
 
 type reloadDone struct {
@@ -435,6 +436,20 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 // edge: after a restart or a reload no edge may come.
 func (w *Watcher) judge(ctx context.Context, now time.Time, st client.Status) {
 	onBatt, online := st.Has("OB"), st.Has("OL") && !st.Has("OB")
+	if w.resumed && w.cd.Fired() && !st.Has("FSD") && w.failed == "" {
+		// The state file says FSD was sent, but upsd no longer has it: upsd
+		// restarted since, as after the reboot that this very shutdown
+		// made. That shutdown is over; this boot watches afresh.
+		w.log.Info("the shutdown of an earlier run is over (FSD is gone from upsd)")
+		w.cd.Reset()
+		w.resumed = false
+	}
+	// On battery in "batt" mode a countdown runs, edge or no edge: after a
+	// restart the detector knows the UPS was on battery and sends no
+	// ONBATT.
+	if onBatt {
+		w.countdown(ctx, now, func() bool { return w.cd.OnBattery(now) })
+	}
 	if online {
 		// Mains power is back: a countdown not yet fired ends (whatever a
 		// reload changed meanwhile), and a failed shutdown is called off.
@@ -460,8 +475,13 @@ func (w *Watcher) judge(ctx context.Context, now time.Time, st client.Status) {
 		w.countdown(ctx, now, func() bool { return w.cd.LowBattery(now) })
 	}
 	// FSD on the UPS: upsmon is shutting this machine down (a primary's
-	// order, or our own FSD). Show it as the countdown it is.
-	if st.Has("FSD") {
+	// order, or our own FSD). Show it as the countdown it is, unless it is
+	// the stale FSD of a shutdown that failed before power came back, which
+	// powerBack is clearing.
+	switch {
+	case !st.Has("FSD"):
+		w.clearingFSD = false
+	case !w.clearingFSD:
 		w.countdown(ctx, now, func() bool { return w.cd.ServerFSD(now) })
 	}
 }
@@ -472,6 +492,7 @@ func (w *Watcher) powerBack(ctx context.Context, now time.Time) {
 	w.log.Info("power is back after a failed shutdown; calling the shutdown off")
 	w.failed, w.retryAt, w.ranAt = "", time.Time{}, time.Time{}
 	w.cd.Reset()
+	w.clearingFSD = true
 	w.update(func(s *api.State) { s.ShutdownFailed = "" })
 	w.emit(ctx, api.Event{Time: now, Name: EvCancelled, UPS: w.cfg.UPS, Status: w.State().Status,
 		Message: "Power is back: the shutdown that failed is called off"})

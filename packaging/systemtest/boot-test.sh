@@ -92,6 +92,7 @@ cleanup() {
 	if [ "${KEEP:-}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 t=$(now)
 mkdir -p "$root" "$work/journal"
 tar -C "$root" -xf "$tarball"
@@ -107,8 +108,8 @@ boot() {
 	boots=$((boots + 1))
 	boot_start=$(now)
 	env -i PATH="$PATH" SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 unshare -m sh -c \
-		'mount -t cgroup2 none /sys/fs/cgroup && exec systemd-nspawn --quiet --register=no --keep-unit -b -M nutmeg-test --console=read-only -D "$1" --bind="$2":/var/log/journal' \
-		sh "$root" "$work/journal" >"$work/console-$boots.log" 2>&1 &
+		'mount -t cgroup2 none /sys/fs/cgroup && exec systemd-nspawn --quiet --register=no --keep-unit -b -M "nutmeg-test-$3" --console=read-only -D "$1" --bind="$2":/var/log/journal' \
+		sh "$root" "$work/journal" "$$" >"$work/console-$boots.log" 2>&1 &
 	nspawn=$!
 	leader=
 	for _ in $(seq 100); do
@@ -193,7 +194,11 @@ in_ct systemctl is-active -q nutmeg.service || fail "nutmeg.service not running 
 in_ct useradd -m -G nutmeg member
 in_ct useradd -m stranger
 for _ in $(seq 50); do [ -S "$root/var/lib/nutmeg/nutmeg.sock" ] && break; sleep 0.2; done
-say "state dir: $(in_ct stat -c '%A %U:%G' /var/lib/nutmeg), socket: $(in_ct stat -c '%A %U:%G' /var/lib/nutmeg/nutmeg.sock 2>&1)"
+sock=$(in_ct stat -c '%a %U:%G' /var/lib/nutmeg/nutmeg.sock 2>&1 || true)
+dir=$(in_ct stat -c '%a %U:%G' /var/lib/nutmeg)
+say "state dir: $dir, socket: $sock"
+[ "$sock" = "660 root:nutmeg" ] || fail "the socket is $sock, want 660 root:nutmeg"
+[ "$dir" = "750 root:nutmeg" ] || fail "the state dir is $dir, want 750 root:nutmeg"
 in_ct runuser -u member -- nutmeg status --socket /var/lib/nutmeg/nutmeg.sock >"$work/member.log" 2>&1 ||
 	{ cat "$work/member.log" >&2; fail "a member of group nutmeg cannot read the system service"; }
 if in_ct runuser -u stranger -- nutmeg status --socket /var/lib/nutmeg/nutmeg.sock >"$work/stranger.log" 2>&1; then
@@ -293,8 +298,12 @@ for _ in $(seq 120); do
 	in_ct nutmeg status >"$work/status.log" 2>&1 && grep -q "On line power" "$work/status.log" && break
 	sleep 0.25
 done
+countdowns() { in_ct nutmeg events -n 0 2>/dev/null | grep -c " COUNTDOWN " || true; }
+before=$(countdowns)
 ups OB 75
 sleep 4
+[ "$(countdowns)" -gt "$before" ] ||
+	fail "no countdown started for this outage 4 s after OB (after a power-off by FSD and a reboot, the service must count down again: $(journal -u nutmeg.service | grep -i 'resuming' | tail -n 1 | cut -c1-200))"
 ups OL 75
 sleep 16
 kill -0 "$nspawn" 2>/dev/null || fail "the container powered off although power came back before the timer"
