@@ -72,6 +72,23 @@ func wine(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// output runs cmd with its output going to a file, not a pipe: a
+// wineserver or Wine service started by cmd inherits its stdio and would
+// keep a pipe open (and the test waiting) long after cmd has exited.
+func output(t *testing.T, cmd *exec.Cmd) (string, error) {
+	t.Helper()
+	f, err := os.CreateTemp("", "wine-out-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	b, _ := os.ReadFile(f.Name())
+	return string(b), err
+}
+
 // prefix is the WINEPREFIX that wine-exec.sh uses.
 func prefix() string {
 	if p := os.Getenv("NUTMEG_WINEPREFIX"); p != "" {
@@ -95,7 +112,7 @@ func TestScreenshotsUnderWine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	b, err := wine(t, ctx, filepath.Join(bin, "nutmeg.exe"), "screenshots", "--out", winPath(out)).CombinedOutput()
+	b, err := output(t, wine(t, ctx, filepath.Join(bin, "nutmeg.exe"), "screenshots", "--out", winPath(out)))
 	if err != nil {
 		t.Fatalf("nutmeg.exe screenshots: %v\n%s", err, b)
 	}
@@ -140,8 +157,8 @@ func TestInstallerUnderWine(t *testing.T) {
 	defer cancel()
 	runKey := `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
 	query := func() string {
-		b, _ := wine(t, ctx, "reg", "query", runKey, "/v", "Nutmeg").CombinedOutput()
-		return string(b)
+		b, _ := output(t, wine(t, ctx, "reg", "query", runKey, "/v", "Nutmeg"))
+		return b
 	}
 	t.Cleanup(func() {
 		os.RemoveAll(inst)
@@ -152,7 +169,7 @@ func TestInstallerUnderWine(t *testing.T) {
 	})
 
 	start := time.Now()
-	if b, err := wine(t, ctx, setups[0], "/S").CombinedOutput(); err != nil {
+	if b, err := output(t, wine(t, ctx, setups[0], "/S")); err != nil {
 		t.Fatalf("install: %v\n%s", err, b)
 	}
 	t.Logf("silent install in %v", time.Since(start).Round(time.Millisecond))
@@ -168,8 +185,8 @@ func TestInstallerUnderWine(t *testing.T) {
 		t.Errorf("start at login: HKCU Run has no Nutmeg value:\n%s", q)
 	}
 	// The installed program runs.
-	b, err := wine(t, ctx, filepath.Join(inst, "nutmeg.exe"), "version").CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "Nutmeg") {
+	b, err := output(t, wine(t, ctx, filepath.Join(inst, "nutmeg.exe"), "version"))
+	if err != nil || !strings.Contains(b, "Nutmeg") {
 		t.Errorf("installed nutmeg.exe version: %v\n%s", err, b)
 	}
 
@@ -270,8 +287,8 @@ func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, mark
 	sock := winPath(filepath.Join(lab.Dir, "winstate", "nutmeg.sock"))
 	var st string
 	for i := 0; i < 20; i++ {
-		b, err := wine(t, context.Background(), filepath.Join(bin, "nutmeg.exe"), "status", "--json", "--socket", sock).Output()
-		if st = string(b); err == nil && strings.Contains(st, `"ups.status"`) {
+		b, err := output(t, wine(t, context.Background(), filepath.Join(bin, "nutmeg.exe"), "status", "--json", "--socket", sock))
+		if st = b; err == nil && strings.Contains(st, `"ups.status"`) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
