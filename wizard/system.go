@@ -12,6 +12,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
+	"github.com/nutmeg-ups/nutmeg/nut/service"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
 
@@ -126,7 +127,7 @@ func (a SystemApplier) undo(ctx context.Context, err error) error {
 // StepError: "nutmeg apply: <step>: …") to the Apply page's step.
 func systemStep(msg string) string {
 	switch {
-	case strings.Contains(msg, "enable nutmeg.service"):
+	case strings.Contains(msg, ": start "+service.WatcherUnit+":"), strings.Contains(msg, "enable "+service.WatcherUnit):
 		return flow.StepService
 	case strings.Contains(msg, ": restart NUT:"):
 		return flow.StepUnits

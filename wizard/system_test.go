@@ -32,7 +32,7 @@ exec "$@"
 printf '%s\n' "$@" > "` + dir + `/nutmeg.args"
 cat > "` + dir + `/nutmeg.stdin"
 echo "applied: /etc/nut written, NUT's units restarted, ups.status: OL"
-echo "nutmeg.service enabled and (re)started: it watches the UPS with nobody logged in"
+echo "the watcher nutmeg.service is enabled and running: it comes back at boot, with nobody logged in"
 `
 	if err := os.WriteFile(filepath.Join(dir, "pkexec"), []byte(pk), 0o755); err != nil {
 		t.Fatal(err)
@@ -172,5 +172,22 @@ func TestSystemModeRefusedOffersUserMode(t *testing.T) {
 	w.Locked(func() { w.review.load() })
 	if got := w.reviewText(); !strings.Contains(got, flow.RunSentence(flow.RunUser)) || !strings.Contains(got, "only while you are logged in") {
 		t.Fatalf("Review does not say user mode:\n%s", got)
+	}
+}
+
+// The privileged apply's failure message (nut/service's StepError, as
+// `nutmeg apply` prints it) names the Apply page's step.
+func TestSystemStep(t *testing.T) {
+	for _, tc := range []struct{ msg, step string }{
+		{"nutmeg apply: check /etc/nut: /etc/nut holds hand-written NUT files (ups.conf)", flow.StepWrite},
+		{"nutmeg apply: save secrets: permission denied", flow.StepWrite},
+		{"nutmeg apply: restart NUT: systemctl restart nut.target: exit status 1: Job failed", flow.StepUnits},
+		{"nutmeg apply: read ups.status: after 30s: connection refused (the previous files were restored)", flow.StepStatus},
+		{"nutmeg apply: log in: the monitor user and password do not log in to upsd: ACCESS-DENIED", flow.StepStatus},
+		{"nutmeg apply: start nutmeg.service: systemctl enable nutmeg.service: exit status 1: Unit file nutmeg.service does not exist.", flow.StepService},
+	} {
+		if got := systemStep(tc.msg); got != tc.step {
+			t.Errorf("%q: step %q, want %q", tc.msg, got, tc.step)
+		}
 	}
 }

@@ -66,13 +66,11 @@ func TestWizardSystemCommandAppliesForReal(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Inside the overlay /etc/nut starts as NUT's package leaves it before
-	// any setup (MODE=none); Debian's stock example lines count as
-	// hand-written until nut/conf recognises them (issue 11).
+	// Inside the overlay /etc/nut is this machine's: Debian's stock files
+	// (MODE=none) count as "installed, not set up" and are replaced.
 	write("pkexec", `#!/bin/sh
 printf '%s\n' "$@" > "`+dir+`/pkexec.args"
-exec unshare -m sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=`+upper+`,workdir=`+work+` /etc &&
-	rm -f /etc/nut/* && echo MODE=none > /etc/nut/nut.conf && exec "$@"' pkexec "$@"
+exec unshare -m sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=`+upper+`,workdir=`+work+` /etc && exec "$@"' pkexec "$@"
 `)
 	write("systemctl", "#!/bin/sh\necho \"$*\" >> "+dir+"/systemctl.calls\n")
 
@@ -84,7 +82,7 @@ exec unshare -m sh -c 'mount -t overlay overlay -o lowerdir=/etc,upperdir=`+uppe
 	if err != nil {
 		t.Fatalf("%q: %v\n%s", argv, err, out)
 	}
-	for _, want := range []string{"ups.status: OL", "nutmeg.service enabled"} {
+	for _, want := range []string{"ups.status: OL", "nutmeg.service is enabled and running"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -104,6 +105,9 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 			return secret.Resolve(secret.RemotePassword, secret.ResolveOptions{Store: secret.Keyring(5 * time.Second)})
 		},
 	}
+	if refused(sock) {
+		cfg.Unlinked = &window.JoinGroupHeadline
+	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed
 	var w *window.Window
@@ -182,4 +186,16 @@ func (o *openWizard) open(w *window.Window) error {
 		})
 	}()
 	return nil
+}
+
+// refused reports whether the socket exists and refuses this user (the
+// system service's socket, to a user outside the group nutmeg).
+func refused(sock string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := api.Dial(ctx, sock)
+	if err == nil {
+		c.Close()
+	}
+	return errors.Is(err, fs.ErrPermission)
 }

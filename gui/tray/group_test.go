@@ -84,12 +84,16 @@ func startTrayAs(t *testing.T, bus string, uid, gid uint32, groups []uint32, env
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := filepath.Join(dir, "run")
-	os.Mkdir(run, 0o700)
-	os.Chown(run, int(uid), int(gid))
+	run, races := filepath.Join(dir, "run"), filepath.Join(dir, "races")
+	for _, d := range []string{run, races} {
+		os.Mkdir(d, 0o700)
+		os.Chown(d, int(uid), int(gid))
+	}
 	cmd := exec.Command(bin, "-test.run=^$")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), helperEnv+"=1", "DBUS_SESSION_BUS_ADDRESS="+bus, "XDG_RUNTIME_DIR="+run, "HOME="+dir, "GORACE=")
+	cmd.Env = append(os.Environ(), helperEnv+"=1", "DBUS_SESSION_BUS_ADDRESS="+bus, "XDG_RUNTIME_DIR="+run, "HOME="+dir,
+		// as startTray: race reports go to files that checkRaces reads
+		"GORACE=exitcode=0 log_path="+filepath.Join(races, "race"))
 	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, Groups: groups}}
 	in, err := cmd.StdinPipe()
@@ -102,7 +106,10 @@ func startTrayAs(t *testing.T, bus string, uid, gid uint32, groups []uint32, env
 		t.Fatal(err)
 	}
 	p := &trayProc{cmd: cmd, stdin: in, out: out}
-	t.Cleanup(func() { p.stop(t) })
+	t.Cleanup(func() {
+		p.stop(t)
+		checkRaces(t, races)
+	})
 	return p
 }
 

@@ -53,6 +53,18 @@ type Config struct {
 	// Post runs f on the UI goroutine; nil means fyne.Do. Work that leaves
 	// the UI goroutine (requests to the service) comes back through it.
 	Post func(f func())
+	// Unlinked is what the header says while the service does not answer
+	// (nil: "Nutmeg service not running"); `nutmeg window` sets
+	// JoinGroupHeadline when the system service's socket refuses the user.
+	Unlinked *Headline
+}
+
+// JoinGroupHeadline is the header for a user outside the system service's
+// group (its socket is root:nutmeg 0660).
+var JoinGroupHeadline = Headline{
+	Title:  "Join the group nutmeg to see the UPS",
+	Detail: "The system's Nutmeg service shows the UPS to members of the group nutmeg only. Run: sudo usermod -aG nutmeg $USER, then log out and in again.",
+	Level:  "warning",
 }
 
 // ErrNoService is the answer to a request when no service is linked.
@@ -275,6 +287,9 @@ func reason(r api.Reply, err error) string {
 // showState puts the state into the header, the figures and the commands.
 func (w *Window) showState() {
 	h := HeadlineOf(w.linked, w.state)
+	if !w.linked && w.cfg.Unlinked != nil {
+		h = *w.cfg.Unlinked
+	}
 	w.title.SetText(h.Title)
 	w.title.Importance = importance(h.Level)
 	w.title.Refresh()

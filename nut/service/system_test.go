@@ -238,6 +238,10 @@ echo "$*" >> "$root/systemctl.log"
 export NUT_CONFPATH="$root/etc/nut" NUT_STATEPATH="$root/run/nut"
 start_upsmon() {
 	if [ -f "$root/upsmon.pgid" ]; then kill -- -$(cat "$root/upsmon.pgid") 2>/dev/null; sleep 0.5; fi
+	# A killed upsmon that nobody reaped yet (a zombie) still holds the pid
+	# file, and a new upsmon would refuse to start; systemd reaps, we clear.
+	pid=$(cat /run/nut/upsmon.pid 2>/dev/null)
+	if [ -n "$pid" ] && ! grep -qs '^State:[[:space:]]*[RSDTI]' "/proc/$pid/status"; then rm -f /run/nut/upsmon.pid; fi
 	setsid /lib/nut/upsmon -F >>"$root/nut.log" 2>&1 < /dev/null &
 	echo $! > "$root/upsmon.pgid"
 }
