@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -50,6 +51,15 @@ var driverRenamed = map[string]string{
 // notDrivers are NUT programs in DriverDir that are not drivers.
 var notDrivers = map[string]bool{"upsd": true, "upsmon": true, "upsdrvctl": true, "upssched": true, "upsdrvsvcctl": true}
 
+// DriverPath is the file of driver name in DriverDir (NUT for Windows'
+// drivers are name.exe).
+func DriverPath(name string) string {
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return filepath.Join(DriverDir, name)
+}
+
 // DriverAvailable reports whether NUT on this machine provides the driver
 // name (an executable file in DriverDir). When it does not, hint says why
 // and what to do: which Debian package brings the driver, which name it is
@@ -64,9 +74,9 @@ func DriverAvailable(name string) (ok bool, hint string) {
 	if notDrivers[name] {
 		return false, fmt.Sprintf("%s is part of NUT but not a driver", name)
 	}
-	st, err := os.Stat(filepath.Join(DriverDir, name))
+	st, err := os.Stat(DriverPath(name))
 	if err == nil {
-		if st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+		if st.Mode().IsRegular() && (runtime.GOOS == "windows" || st.Mode().Perm()&0o111 != 0) {
 			return true, ""
 		}
 		return false, fmt.Sprintf("%s is in %s but is not an executable file", name, DriverDir)

@@ -111,6 +111,17 @@ func screenshotDeps(tmp string) (wizard.Deps, error) {
 		return wizard.Deps{}, err
 	}
 	_ = os.Chmod(node, 0o666) // as a udev rule would leave it: the driver may open it
+	// The pictures show the demo UPS's driver as installed even where NUT
+	// is not (Windows, a machine without nut-server): a stand-in file.
+	if ok, _ := nut.DriverAvailable("usbhid-ups"); !ok {
+		nut.DriverDir = filepath.Join(tmp, "drivers")
+		if err := os.MkdirAll(nut.DriverDir, 0o755); err != nil {
+			return wizard.Deps{}, err
+		}
+		if err := os.WriteFile(nut.DriverPath("usbhid-ups"), nil, 0o755); err != nil {
+			return wizard.Deps{}, err
+		}
+	}
 	return wizard.Deps{
 		Probe: func(ctx context.Context) (hw.Report, error) {
 			return hw.Probe(ctx, hw.Options{DB: db, USB: demoUPS, NoSerial: true, USBNodeDir: nodes,

@@ -24,6 +24,3 @@ func Stop(pgid int, done <-chan struct{}, grace time.Duration) {
 func Attr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{CreationFlags: syscall.CREATE_NEW_PROCESS_GROUP, HideWindow: true}
 }
-
-// ChildAttr is Attr (Windows has no parent-death signal).
-func ChildAttr() *syscall.SysProcAttr { return Attr() }

@@ -27,9 +27,9 @@ cp "$res/nutmeg.ico" "$out/nutmeg.ico"
 
 # -H windowsgui: no console window for the tray and the windows. The CLI
 # still writes to a console it was started from (see README).
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -trimpath -ldflags "-H windowsgui" -o "$out/nutmeg-tray.exe" ./cmd/nutmeg-tray
-GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc CXX=x86_64-w64-mingw32-g++ \
-	"$GO" build -trimpath -o "$out/nutmeg.exe" ./cmd/nutmeg
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 "$GO" build -ldflags "-H windowsgui" -o "$out/nutmeg-tray.exe" ./cmd/nutmeg-tray
+GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
+	"$GO" build -ldflags "-H windowsgui" -o "$out/nutmeg.exe" ./cmd/nutmeg
 
 makensis -V2 -DVERSION="$version" -DBIN="$out" -DOUT="$out/nutmeg-$version-setup.exe" "$here/nutmeg.nsi"
 echo "built $out/nutmeg.exe $out/nutmeg-tray.exe $out/nutmeg-$version-setup.exe"

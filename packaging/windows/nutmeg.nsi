@@ -9,6 +9,8 @@
 ; makensis -DVERSION=x.y.z -DBIN=DIR -DOUT=FILE nutmeg.nsi
 
 Unicode true
+; 64-bit installer: Nutmeg is amd64 only, and Wine without wine32 runs no 32-bit stub.
+Target amd64-unicode
 SetCompressor /SOLID lzma
 !include "LogicLib.nsh"
 

@@ -72,6 +72,23 @@ func wine(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// output runs cmd with its output going to a file, not a pipe: a
+// wineserver or Wine service started by cmd inherits its stdio and would
+// keep a pipe open (and the test waiting) long after cmd has exited.
+func output(t *testing.T, cmd *exec.Cmd) (string, error) {
+	t.Helper()
+	f, err := os.CreateTemp("", "wine-out-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	cmd.Stdout, cmd.Stderr = f, f
+	err = cmd.Run()
+	b, _ := os.ReadFile(f.Name())
+	return string(b), err
+}
+
 // prefix is the WINEPREFIX that wine-exec.sh uses.
 func prefix() string {
 	if p := os.Getenv("NUTMEG_WINEPREFIX"); p != "" {
@@ -90,11 +107,12 @@ func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
 
 func TestScreenshotsUnderWine(t *testing.T) {
 	bin := winBin(t)
+	t.Parallel() // after the timed service tests, beside each other
 	out := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	b, err := wine(t, ctx, filepath.Join(bin, "nutmeg.exe"), "screenshots", "--out", winPath(out)).CombinedOutput()
+	b, err := output(t, wine(t, ctx, filepath.Join(bin, "nutmeg.exe"), "screenshots", "--out", winPath(out)))
 	if err != nil {
 		t.Fatalf("nutmeg.exe screenshots: %v\n%s", err, b)
 	}
@@ -121,6 +139,7 @@ func TestScreenshotsUnderWine(t *testing.T) {
 
 func TestInstallerUnderWine(t *testing.T) {
 	bin := winBin(t)
+	t.Parallel() // after the timed service tests, beside each other
 	setups, _ := filepath.Glob(filepath.Join(bin, "nutmeg-*-setup.exe"))
 	if len(setups) != 1 {
 		t.Fatalf("want one installer in %s, found %v", bin, setups)
@@ -138,8 +157,8 @@ func TestInstallerUnderWine(t *testing.T) {
 	defer cancel()
 	runKey := `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
 	query := func() string {
-		b, _ := wine(t, ctx, "reg", "query", runKey, "/v", "Nutmeg").CombinedOutput()
-		return string(b)
+		b, _ := output(t, wine(t, ctx, "reg", "query", runKey, "/v", "Nutmeg"))
+		return b
 	}
 	t.Cleanup(func() {
 		os.RemoveAll(inst)
@@ -150,7 +169,7 @@ func TestInstallerUnderWine(t *testing.T) {
 	})
 
 	start := time.Now()
-	if b, err := wine(t, ctx, setups[0], "/S").CombinedOutput(); err != nil {
+	if b, err := output(t, wine(t, ctx, setups[0], "/S")); err != nil {
 		t.Fatalf("install: %v\n%s", err, b)
 	}
 	t.Logf("silent install in %v", time.Since(start).Round(time.Millisecond))
@@ -166,8 +185,8 @@ func TestInstallerUnderWine(t *testing.T) {
 		t.Errorf("start at login: HKCU Run has no Nutmeg value:\n%s", q)
 	}
 	// The installed program runs.
-	b, err := wine(t, ctx, filepath.Join(inst, "nutmeg.exe"), "version").CombinedOutput()
-	if err != nil || !strings.Contains(string(b), "Nutmeg") {
+	b, err := output(t, wine(t, ctx, filepath.Join(inst, "nutmeg.exe"), "version"))
+	if err != nil || !strings.Contains(b, "Nutmeg") {
 		t.Errorf("installed nutmeg.exe version: %v\n%s", err, b)
 	}
 
@@ -181,16 +200,21 @@ func TestInstallerUnderWine(t *testing.T) {
 		}
 	}
 	start = time.Now()
-	if b, err := wine(t, ctx, filepath.Join(inst, "uninstall.exe"), "/S").CombinedOutput(); err != nil {
-		t.Fatalf("uninstall: %v\n%s", err, b)
+	// The uninstaller copies itself to %TEMP% and runs from there (holding
+	// no pipe of ours: output to /dev/null): wait until it is done.
+	if err := wine(t, ctx, filepath.Join(inst, "uninstall.exe"), "/S").Run(); err != nil {
+		t.Fatalf("uninstall: %v", err)
 	}
-	// The uninstaller copies itself to %TEMP% and runs from there: wait.
 	for time.Since(start) < time.Minute {
 		if _, err := os.Stat(inst); os.IsNotExist(err) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// The program directory goes first; wait for the uninstaller to end.
+	ws := exec.CommandContext(ctx, "wineserver", "-w")
+	ws.Env = append(os.Environ(), "WINEPREFIX="+prefix())
+	_ = ws.Run()
 	t.Logf("silent uninstall in %v", time.Since(start).Round(time.Millisecond))
 	if _, err := os.Stat(inst); !os.IsNotExist(err) {
 		left, _ := os.ReadDir(inst)
@@ -258,6 +282,20 @@ func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, mark
 	})
 	lab.WaitLogins("ups", 1, 90*time.Second)
 	t.Logf("nutmeg.exe service logged in to upsd %v after start", time.Since(start).Round(time.Millisecond))
+	// Another Windows process reads the service's state through the local
+	// API: loopback TCP and the token file in the state directory.
+	sock := winPath(filepath.Join(lab.Dir, "winstate", "nutmeg.sock"))
+	var st string
+	for i := 0; i < 20; i++ {
+		b, err := output(t, wine(t, context.Background(), filepath.Join(bin, "nutmeg.exe"), "status", "--json", "--socket", sock))
+		if st = b; err == nil && strings.Contains(st, `"ups.status"`) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if !strings.Contains(st, `"ups.status"`) || !strings.Contains(st, "OL") {
+		t.Fatalf("nutmeg.exe status through the service's API:\n%s", st)
+	}
 	return lab, marker
 }
 
@@ -330,4 +368,34 @@ func TestServiceCountdownUnderWine(t *testing.T) {
 		t.Fatalf("no shutdown %v after the power failed (timer %d s, FINALDELAY %v)", took, timer, finalDelay)
 	}
 	t.Logf("on battery → shutdown command after %v (timer %d s + FINALDELAY %v)", took.Round(time.Millisecond), timer, finalDelay)
+}
+
+// The tray starts under Wine (its own desktop's system tray), sets its icon
+// (an .ico that LoadImage reads: a PNG made it fail) and keeps running.
+func TestTrayUnderWine(t *testing.T) {
+	bin := winBin(t)
+	t.Parallel() // after the timed service tests, beside each other
+	if os.Getenv("DISPLAY") == "" {
+		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out bytes.Buffer
+	cmd := wine(t, ctx, filepath.Join(bin, "nutmeg-tray.exe"), "--server", "127.0.0.1:1")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		cancel()
+		t.Fatalf("nutmeg-tray.exe exited (%v):\n%s", err, out.String())
+	case <-time.After(10 * time.Second):
+	}
+	cancel()
+	<-exited
+	if strings.Contains(out.String(), "systray error") || !strings.Contains(out.String(), "127.0.0.1:1") {
+		t.Fatalf("the tray did not start cleanly:\n%s", out.String())
+	}
 }
