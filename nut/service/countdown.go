@@ -9,7 +9,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 )
 
-// Policy is what the settings say about the shutdown countdown (design.md §7).
+// Policy is what the settings say about the shutdown countdown (docs/architecture.md, "Shutdown").
 type Policy struct {
 	Mode  string        // nut.ShutdownBatt or nut.ShutdownLowBatt
 	Timer time.Duration // "batt": from ONBATT to the machine going down

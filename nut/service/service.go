@@ -1,4 +1,4 @@
-// Package service is Nutmeg's service side (design.md §2, §7): in user mode
+// Package service is Nutmeg's service side (docs/architecture.md: "Processes", "Shutdown"): in user mode
 // it runs NUT's driver, upsd and upsmon as supervised child processes on
 // files rendered from the settings into a private state directory; it
 // watches upsd, turns status changes into events (log, history, email),

@@ -19,7 +19,7 @@ import (
 )
 
 // UpsmonPidFile is where upsmon 2.8.0 writes its pid, whatever
-// NUT_STATEPATH says (design.md §6). It holds the monitoring child's pid,
+// NUT_STATEPATH says (docs/architecture.md, "NUT facts"). It holds the monitoring child's pid,
 // the one `upsmon -c fsd` must reach.
 const UpsmonPidFile = pidfile.Upsmon
 
