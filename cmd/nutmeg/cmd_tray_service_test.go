@@ -26,15 +26,20 @@ func servicePids(state string) []int {
 // At login only the tray starts (the autostart entry); it must bring up the
 // user's service for the saved settings, which nothing else restarts after
 // a reboot.
-func TestTrayStartsTheUserService(t *testing.T) {
+// trayWithUserService saves settings for a dummy-ups UPS reporting charge
+// into a private desktop and starts the tray there (no systemd user
+// manager on its bus). Cleanup stops the tray, then the service it
+// started, and checks that no NUT process outlives them.
+func trayWithUserService(t *testing.T, charge string) (state string, out *syncBuf) {
+	t.Helper()
 	nutlab.Require(t)
 	dir, home, env := trayDesktop(t)
-	state := filepath.Join(home, "state", "nutmeg")
+	state = filepath.Join(home, "state", "nutmeg")
 	etc := service.EtcDir(state)
 	if err := os.MkdirAll(etc, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(etc, "ups.dev"), []byte("ups.status: OL\nbattery.charge: 77\n"), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(etc, "ups.dev"), []byte("ups.status: OL\nbattery.charge: "+charge+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	s := nut.Defaults()
@@ -45,16 +50,16 @@ func TestTrayStartsTheUserService(t *testing.T) {
 		t.Fatal(err)
 	}
 	lock := nutlab.LockUpsmon(t)
-	defer lock.Close()
-
 	tray := exec.Command(filepath.Join(dir, "nutmeg"))
 	tray.Env = append(env, "NUTMEG_MONITOR_PASSWORD="+s.MonPwd)
-	var out syncBuf
-	tray.Stdout, tray.Stderr = &out, &out
+	out = &syncBuf{}
+	tray.Stdout, tray.Stderr = out, out
 	if err := tray.Start(); err != nil {
+		lock.Close()
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
+		defer lock.Close()
 		tray.Process.Signal(syscall.SIGTERM)
 		tray.Wait()
 		for _, p := range servicePids(state) {
@@ -68,8 +73,12 @@ func TestTrayStartsTheUserService(t *testing.T) {
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
-	}()
+	})
+	return state, out
+}
 
+func TestTrayStartsTheUserService(t *testing.T) {
+	state, out := trayWithUserService(t, "77")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var c *api.Client

@@ -2,17 +2,13 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
-	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
-	"github.com/nutmeg-ups/nutmeg/nut/service"
 )
 
 // Without a systemd user manager (none answers in this test's session) the
@@ -20,50 +16,9 @@ import (
 // started again once its socket has been silent for the watchdog's 5 s,
 // and answers again with the UPS's status.
 func TestTrayWatchdogRestartsAKilledService(t *testing.T) {
-	nutlab.Require(t)
-	dir, home, env := trayDesktop(t)
-	state := filepath.Join(home, "state", "nutmeg")
-	etc := service.EtcDir(state)
-	if err := os.MkdirAll(etc, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(etc, "ups.dev"), []byte("ups.status: OL\nbattery.charge: 66\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s := nut.Defaults()
-	s.Driver, s.Port, s.RemotePort = "dummy-ups", "ups.dev", nutlab.FreePort(t)
-	s.ShutdownCmd = "/bin/sh -c 'date >> " + filepath.Join(home, "marker") + "'"
-	s.Autostart = false
-	if err := nut.Save(filepath.Join(home, "config", "nutmeg", "settings.json"), s); err != nil {
-		t.Fatal(err)
-	}
-	lock := nutlab.LockUpsmon(t)
-	defer lock.Close()
-
-	tray := exec.Command(filepath.Join(dir, "nutmeg"))
-	// its private session bus and runtime dir hold no systemd user
-	// manager, so the tray must watch the service by itself
-	tray.Env = append(env, "NUTMEG_MONITOR_PASSWORD="+s.MonPwd)
-	var out syncBuf
-	tray.Stdout, tray.Stderr = &out, &out
-	if err := tray.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		tray.Process.Signal(syscall.SIGTERM)
-		tray.Wait()
-		for _, p := range servicePids(state) {
-			syscall.Kill(p, syscall.SIGTERM)
-		}
-		deadline := time.Now().Add(15 * time.Second)
-		for len(servicePids(state)) > 0 || len(nutPids(t, etc)) > 0 {
-			if time.Now().After(deadline) {
-				t.Errorf("service or NUT still running after SIGTERM: %v %v", servicePids(state), nutPids(t, etc))
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}()
+	// Its private session bus and runtime dir hold no systemd user
+	// manager, so the tray must watch the service by itself.
+	state, out := trayWithUserService(t, "66")
 
 	sock := api.SocketPath(state)
 	sees := func(what string, wait time.Duration) {
