@@ -81,7 +81,8 @@ func (c *crashLab) start(t *testing.T) *api.Client {
 	}
 	cl, err := api.Dial(ctx, api.SocketPath(c.state))
 	if err != nil {
-		t.Fatal(err)
+		time.Sleep(time.Second) // the log of a service that just died
+		t.Fatalf("%v; service log:\n%s", err, c.serviceLog())
 	}
 	t.Cleanup(func() { cl.Close() })
 	return cl
@@ -105,6 +106,11 @@ func (c *crashLab) kill(t *testing.T) {
 	for i := 0; alive(pids[0]) && i < 100; i++ {
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Until its socket stops answering, a new service's start would be
+	// taken for the old one still listening.
+	for i := 0; i < 100 && api.Answers(context.Background(), api.SocketPath(c.state)); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // waitState reads the client's messages until a state satisfies ok.
@@ -115,7 +121,8 @@ func (c *crashLab) waitState(t *testing.T, cl *api.Client, timeout time.Duration
 		select {
 		case m, open := <-cl.Messages():
 			if !open {
-				t.Fatalf("%s: the service closed the socket; log:\n%s", what, c.serviceLog())
+				time.Sleep(time.Second) // the log of a service that just died
+				t.Fatalf("%s: the connection ended (%v); log:\n%s", what, cl.Err(), c.serviceLog())
 			}
 			if m.Type == "state" && ok(*m.State) {
 				return *m.State

@@ -148,7 +148,7 @@ func TestServiceCommandApplyEventsSIGTERM(t *testing.T) {
 	// `nutmeg status` reads the service's socket: words and JSON.
 	out, err := exec.Command(bin, "status", "--socket", api.SocketPath(state)).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "ups (via the Nutmeg service, primary): On line power · 80%\n") ||
-		!strings.Contains(string(out), "Battery charge:   80%") {
+		!strings.Contains(string(out), "Battery charge:   80 %") {
 		t.Fatalf("status: %v\n%s", err, out)
 	}
 	out, err = exec.Command(bin, "status", "--json", "--socket", api.SocketPath(state)).Output()

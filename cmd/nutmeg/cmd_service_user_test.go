@@ -104,7 +104,7 @@ func TestServiceAsOrdinaryUser(t *testing.T) {
 			t.Errorf("NUT pid %d does not run as nobody", p)
 		}
 	}
-	rep, err := c.Do(t.Context(), api.Request{Op: "shutdown-now"})
+	rep, err := c.Do(t.Context(), api.Request{Op: "shutdown-now", Confirm: "shutdown-now"})
 	if err != nil || !rep.OK {
 		t.Fatalf("shutdown-now: %+v %v", rep, err)
 	}
