@@ -67,7 +67,15 @@ func TestServiceAsOrdinaryUser(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	defer cmd.Process.Kill()
+	defer func() {
+		cmd.Process.Kill()
+		// NUT's processes outlive a killed service by design: a failed
+		// test must not leave them (and upsmon's pid file) behind.
+		for _, p := range nutPids(t, etc) {
+			syscall.Kill(-p, syscall.SIGKILL)
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+	}()
 
 	var c *api.Client
 	for deadline := time.Now().Add(30 * time.Second); c == nil; time.Sleep(100 * time.Millisecond) {
