@@ -443,6 +443,7 @@ func (w *Watcher) judge(ctx context.Context, now time.Time, st client.Status) {
 		w.log.Info("the shutdown of an earlier run is over (FSD is gone from upsd)")
 		w.cd.Reset()
 		w.resumed = false
+		w.publish() // the trays showed the old countdown
 	}
 	// On battery in "batt" mode a countdown runs, edge or no edge: after a
 	// restart the detector knows the UPS was on battery and sends no
