@@ -357,13 +357,11 @@ func (l *systemLab) start(t *testing.T) (col *collector, stop func()) {
 // System mode: a restart of nutmeg.service in the middle of an outage
 // resumes the countdown with the deadline shown before.
 func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
-	var marker string
+	marker := filepath.Join(t.TempDir(), "marker")
 	l := newSystemLab(t, func(s *nut.Settings) {
 		s.ShutdownTimer = 8
-		marker = "/tmp/" + filepath.Base(t.TempDir()) + ".marker"
 		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "'"
 	})
-	t.Cleanup(func() { os.Remove(marker) })
 	col, stop := l.start(t)
 	l.writeDev(t, "OB DISCHRG")
 	st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
@@ -389,13 +387,11 @@ func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
 // shutdown command is reported (SHUTDOWN_FAILED, with its words) and tried
 // again by restarting nut-monitor.service.
 func TestSystemModeFailedShutdownRetried(t *testing.T) {
-	var marker string
+	marker := filepath.Join(t.TempDir(), "marker")
 	l := newSystemLab(t, func(s *nut.Settings) {
 		s.ShutdownTimer = 3
-		marker = "/tmp/" + filepath.Base(t.TempDir()) + ".marker"
 		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
 	})
-	t.Cleanup(func() { os.Remove(marker) })
 	col, _ := l.start(t)
 	l.writeDev(t, "OB DISCHRG")
 	first := waitMarker(t, marker, 20*time.Second)
