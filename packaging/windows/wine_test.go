@@ -139,7 +139,10 @@ func TestScreenshotsUnderWine(t *testing.T) {
 
 func TestInstallerUnderWine(t *testing.T) {
 	bin := winBin(t)
-	t.Parallel() // after the timed service tests, beside each other
+	// Not parallel: the uninstaller ends every nutmeg.exe and
+	// nutmeg-tray.exe of the Wine prefix (taskkill /IM, which has no path
+	// filter), so beside it the screenshots and the tray were killed with
+	// exit status 0 and nothing in their output.
 	setups, _ := filepath.Glob(filepath.Join(bin, "nutmeg-*-setup.exe"))
 	if len(setups) != 1 {
 		t.Fatalf("want one installer in %s, found %v", bin, setups)
@@ -374,8 +377,7 @@ func TestServiceCountdownUnderWine(t *testing.T) {
 // (an .ico that LoadImage reads: a PNG made it fail) and keeps running.
 func TestTrayUnderWine(t *testing.T) {
 	bin := winBin(t)
-	// Not parallel: beside the other Wine tests it once exited at start
-	// under load, with nothing in its log.
+	// Not parallel: the installer test's uninstaller would kill it.
 	if os.Getenv("DISPLAY") == "" {
 		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
 	}
