@@ -34,12 +34,19 @@ func loadServiceSettings(path string, system bool) (nut.Settings, string, error)
 	if path == "" && system {
 		path = systemSettingsPath
 	}
+	return loadSettingsWith(path, serviceSecrets(system), system)
+}
+
+// loadSettingsWith reads the settings file at path and fills its secrets
+// from st. stored: the secrets come from a file that an administrator
+// wrote (no one logged in to ask), so a missing one is no error here.
+func loadSettingsWith(path string, st secret.Store, system bool) (nut.Settings, string, error) {
 	s, path, err := loadSettings(path)
 	if err != nil {
 		return nut.Settings{}, path, err
 	}
 	stored := false
-	if err := secret.Load(serviceSecrets(system), &s); err != nil {
+	if err := secret.Load(st, &s); err != nil {
 		// The system service writes no NUT files: it needs only the SMTP
 		// password, and mail without it fails later with a clear log line.
 		var missing *secret.MissingError
@@ -48,7 +55,7 @@ func loadServiceSettings(path string, system bool) (nut.Settings, string, error)
 		}
 		stored = true
 	}
-	if err := secret.LoadExtraUsers(serviceSecrets(system), &s); err != nil {
+	if err := secret.LoadExtraUsers(st, &s); err != nil {
 		// Optional: NUT runs without them rather than not at all.
 		fmt.Fprintf(os.Stderr, "nutmeg service: upsd.users without the extra users: %v\n", err)
 	}
@@ -81,11 +88,18 @@ func resolveStateDir(dir string, system bool) (string, error) {
 }
 
 func runService(fs *flag.FlagSet, args []string, e *env) error {
+	if len(args) > 0 && (args[0] == "install" || args[0] == "uninstall") {
+		return runServiceInstall(fs, args[0], args[1:], e)
+	}
 	settings := fs.String("settings", "", "settings `FILE` (default: the user's settings file)")
 	state := stateDirFlag(fs)
 	system := fs.Bool("system", false, "NUT is run by the platform's units; only watch it, count down and serve the API")
+	scm := fs.Bool("scm", false, "Windows: run under the Service Control Manager, for all users (what `nutmeg service install` registers)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *scm {
+		return runUnderSCM(e)
 	}
 	s, path, err := loadServiceSettings(*settings, *system)
 	if err != nil {

@@ -25,10 +25,16 @@ func Config() (string, error) {
 // or the user's.
 func State(system bool) (string, error) {
 	if runtime.GOOS == "windows" {
-		env := "LOCALAPPDATA"
 		if system {
-			env = "ProgramData"
+			// Asked of the shell, not %ProgramData%: the environment of a
+			// service differs (under Wine it names C:\users\Public).
+			d, err := programData()
+			if err != nil {
+				return "", fmt.Errorf("state directory: %w", err)
+			}
+			return filepath.Join(d, appDir()), nil
 		}
+		env := "LOCALAPPDATA"
 		d := os.Getenv(env)
 		if d == "" {
 			return "", fmt.Errorf("state directory: %%%s%% is not set", env)

@@ -23,7 +23,7 @@ func TestDirs(t *testing.T) {
 	// settings dir ends, user state, system state
 	want := [3]string{"nutmeg", "nutmeg", "/var/lib/nutmeg"}
 	if runtime.GOOS == "windows" {
-		want = [3]string{`AppData\Roaming\Nutmeg`, `AppData\Local\Nutmeg`, `Nutmeg`}
+		want = [3]string{`AppData\Roaming\Nutmeg`, `AppData\Local\Nutmeg`, `C:\ProgramData\Nutmeg`}
 	}
 	for _, c := range []struct{ got, suffix string }{{cfg, want[0]}, {user, want[1]}, {sys, want[2]}} {
 		if !strings.HasSuffix(c.got, c.suffix) || !filepath.IsAbs(c.got) {
