@@ -175,3 +175,22 @@ func classify(op string, err error) error {
 	}
 	return nil
 }
+
+// ForgetAll deletes every secret Nutmeg stored in this user's keyring
+// (service "nutmeg": the monitor, SMTP, extra users' and watched UPSes'
+// passwords), for an uninstall that removes the user's settings. Having
+// none is no error.
+func ForgetAll(timeout time.Duration) error { return forgetService(Service, timeout) }
+
+func forgetService(service string, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	_, err := keyringStore{timeout}.call("delete-all", service, "", func() (string, error) {
+		return "", keyring.DeleteAll(service)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -282,3 +282,8 @@ func TestKeyringLocked(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyringForgetAll(t *testing.T) {
+	requireDesktop(t)
+	checkForget(t)
+}

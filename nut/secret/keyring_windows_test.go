@@ -93,3 +93,7 @@ type prefixedWin struct {
 func (s prefixedWin) Get(k string) (string, error) { return s.Store.Get(s.p + k) }
 func (s prefixedWin) Set(k, v string) error        { return s.Store.Set(s.p+k, v) }
 func (s prefixedWin) Delete(k string) error        { return s.Store.Delete(s.p + k) }
+
+// The uninstaller's "remove my settings" empties the Credential Manager of
+// Nutmeg's entries (wincred's CredEnumerate under Wine).
+func TestCredentialManagerForgetAll(t *testing.T) { checkForget(t) }
