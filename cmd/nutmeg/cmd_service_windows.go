@@ -105,12 +105,10 @@ func runServiceInstall(fs *flag.FlagSet, what string, args []string, e *env) err
 	s, err := m.OpenService(scmName)
 	if err == nil {
 		// Already registered (a reinstall): point it at this program.
-		cfg, cerr := s.Config()
-		if cerr == nil {
-			cfg.BinaryPathName = fmt.Sprintf("%q service --scm", exe)
-			cfg.StartType = mgr.StartAutomatic
-			cerr = s.UpdateConfig(cfg)
-		}
+		// ChangeServiceConfig only: mgr's UpdateConfig also sets the
+		// delayed start, a level that Wine refuses.
+		cerr := windows.ChangeServiceConfig(s.Handle, windows.SERVICE_NO_CHANGE, mgr.StartAutomatic, windows.SERVICE_NO_CHANGE,
+			windows.StringToUTF16Ptr(fmt.Sprintf("%q service --scm", exe)), nil, nil, nil, nil, nil, nil)
 		if cerr != nil {
 			s.Close()
 			return fmt.Errorf("update the %s service: %w", scmName, cerr)

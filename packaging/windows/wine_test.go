@@ -242,12 +242,10 @@ const (
 	adminUser, adminPass = "admin", "Admin-Pw2"
 )
 
-// serviceLab starts dummy-ups and upsd on 127.0.0.1 and `nutmeg.exe
-// service` under Wine as their secondary, and waits until it has logged in.
-func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, marker string) {
-	bin := winBin(t)
-	lab = nutlab.New(t)
-	marker = filepath.Join(lab.Dir, "shutdown.marker")
+// upsdLab starts dummy-ups ("ups", on line) and upsd on 127.0.0.1 with
+// the users monUser (secondary) and adminUser (primary).
+func upsdLab(t *testing.T) *nutlab.Lab {
+	lab := nutlab.New(t)
 	lab.WriteFile("nut.conf", "MODE=netserver\n")
 	lab.WriteFile("ups.conf", "[ups]\n\tdriver = dummy-ups\n\tport = ups.dev\n\tdesc = \"wine\"\n")
 	lab.WriteFile("upsd.conf", fmt.Sprintf("LISTEN 127.0.0.1 %d\n", lab.Port))
@@ -258,6 +256,15 @@ func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, mark
 	lab.WaitDriverSocket("dummy-ups", "ups")
 	lab.StartUpsd()
 	lab.WaitReady("ups", 15*time.Second)
+	return lab
+}
+
+// serviceLab starts dummy-ups and upsd on 127.0.0.1 and `nutmeg.exe
+// service` under Wine as their secondary, and waits until it has logged in.
+func serviceLab(t *testing.T, shutdown string, timer int) (lab *nutlab.Lab, marker string) {
+	bin := winBin(t)
+	lab = upsdLab(t)
+	marker = filepath.Join(lab.Dir, "shutdown.marker")
 
 	settings := map[string]any{"version": 1, "identifier": "ups", "mode": "secondary", "remotehost": "127.0.0.1",
 		"remoteport": lab.Port, "monuser": monUser, "shutdown": shutdown, "shutdowntimer": timer,
