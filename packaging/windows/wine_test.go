@@ -13,7 +13,6 @@ import (
 	"image/png"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -89,19 +88,6 @@ func output(t *testing.T, cmd *exec.Cmd) (string, error) {
 	return string(b), err
 }
 
-// prefix is the WINEPREFIX that wine-exec.sh uses.
-func prefix() string {
-	if p := os.Getenv("NUTMEG_WINEPREFIX"); p != "" {
-		return p
-	}
-	c := os.Getenv("XDG_CACHE_HOME")
-	if c == "" {
-		home, _ := os.UserHomeDir()
-		c = filepath.Join(home, ".cache")
-	}
-	return filepath.Join(c, "nutmeg", "wine")
-}
-
 // winPath is how a Windows program under Wine names a Unix path (drive Z:).
 func winPath(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
 
@@ -139,19 +125,14 @@ func TestScreenshotsUnderWine(t *testing.T) {
 
 func TestInstallerUnderWine(t *testing.T) {
 	bin := winBin(t)
-	// Not parallel: the uninstaller ends every nutmeg.exe and
-	// nutmeg-tray.exe of the Wine prefix (taskkill /IM, which has no path
-	// filter), so beside it the screenshots and the tray were killed with
-	// exit status 0 and nothing in their output.
-	setups, _ := filepath.Glob(filepath.Join(bin, "nutmeg-*-setup.exe"))
-	if len(setups) != 1 {
-		t.Fatalf("want one installer in %s, found %v", bin, setups)
-	}
-	u, err := user.Current()
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(prefix(), "drive_c", "users", u.Username)
+	// Parallel again: it runs in a prefix of its own, and its uninstaller
+	// ends only the programs running from the installation directory
+	// (TestUninstallRemovesSettingsUnderWine proves that a nutmeg.exe run
+	// from elsewhere survives it; taskkill /IM used to end them all).
+	t.Parallel()
+	setup := installer(t, bin)
+	p := newPrefix(t)
+	home := p.home(t)
 	inst := filepath.Join(home, "AppData", "Local", "Programs", "Nutmeg")
 	lnk := filepath.Join(home, "AppData", "Roaming", "Microsoft", "Windows", "Start Menu", "Programs", "Nutmeg.lnk")
 	settings := filepath.Join(home, "AppData", "Roaming", "Nutmeg", "settings.json")
@@ -160,19 +141,12 @@ func TestInstallerUnderWine(t *testing.T) {
 	defer cancel()
 	runKey := `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
 	query := func() string {
-		b, _ := output(t, wine(t, ctx, "reg", "query", runKey, "/v", "Nutmeg"))
+		b, _ := p.run(ctx, nil, "reg", "query", runKey, "/v", "Nutmeg")
 		return b
 	}
-	t.Cleanup(func() {
-		os.RemoveAll(inst)
-		os.Remove(lnk)
-		os.RemoveAll(filepath.Dir(settings))
-		os.RemoveAll(filepath.Dir(state))
-		wine(t, context.Background(), "reg", "delete", runKey, "/v", "Nutmeg", "/f").Run()
-	})
 
 	start := time.Now()
-	if b, err := output(t, wine(t, ctx, setups[0], "/S")); err != nil {
+	if b, err := p.run(ctx, nil, setup, "/S"); err != nil {
 		t.Fatalf("install: %v\n%s", err, b)
 	}
 	t.Logf("silent install in %v", time.Since(start).Round(time.Millisecond))
@@ -188,7 +162,7 @@ func TestInstallerUnderWine(t *testing.T) {
 		t.Errorf("start at login: HKCU Run has no Nutmeg value:\n%s", q)
 	}
 	// The installed program runs.
-	b, err := output(t, wine(t, ctx, filepath.Join(inst, "nutmeg.exe"), "version"))
+	b, err := p.run(ctx, nil, p.cPath(filepath.Join(inst, "nutmeg.exe")), "version")
 	if err != nil || !strings.Contains(b, "Nutmeg") {
 		t.Errorf("installed nutmeg.exe version: %v\n%s", err, b)
 	}
@@ -205,7 +179,7 @@ func TestInstallerUnderWine(t *testing.T) {
 	start = time.Now()
 	// The uninstaller copies itself to %TEMP% and runs from there (holding
 	// no pipe of ours: output to /dev/null): wait until it is done.
-	if err := wine(t, ctx, filepath.Join(inst, "uninstall.exe"), "/S").Run(); err != nil {
+	if err := p.cmd(ctx, nil, filepath.Join(inst, "uninstall.exe"), "/S").Run(); err != nil {
 		t.Fatalf("uninstall: %v", err)
 	}
 	for time.Since(start) < time.Minute {
@@ -216,7 +190,7 @@ func TestInstallerUnderWine(t *testing.T) {
 	}
 	// The program directory goes first; wait for the uninstaller to end.
 	ws := exec.CommandContext(ctx, "wineserver", "-w")
-	ws.Env = append(os.Environ(), "WINEPREFIX="+prefix())
+	ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
 	_ = ws.Run()
 	t.Logf("silent uninstall in %v", time.Since(start).Round(time.Millisecond))
 	if _, err := os.Stat(inst); !os.IsNotExist(err) {
@@ -384,7 +358,8 @@ func TestServiceCountdownUnderWine(t *testing.T) {
 // (an .ico that LoadImage reads: a PNG made it fail) and keeps running.
 func TestTrayUnderWine(t *testing.T) {
 	bin := winBin(t)
-	// Not parallel: the installer test's uninstaller would kill it.
+	// Not parallel: beside the other Wine tests it once exited at start
+	// under load.
 	if os.Getenv("DISPLAY") == "" {
 		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
 	}
