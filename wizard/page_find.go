@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -175,6 +176,9 @@ func (p *findPage) onRescan() {
 
 // importCheck looks for a hand-written NUT setup to offer. It only reads.
 func (p *findPage) importCheck(found flow.Found) flow.Found {
+	// NUT for Windows is not looked for yet (primary mode on Windows is
+	// not wired: README), so Windows always starts on secondary.
+	found.NoLocalNUT = flow.NoLocalNUT(runtime.GOOS, false)
 	dir := p.w.deps.ImportDir
 	if dir == "" {
 		return found

@@ -24,6 +24,18 @@ type Found struct {
 
 	// Saved is the saved settings when the wizard was reopened.
 	Saved *nut.Settings
+
+	// NoLocalNUT: this machine cannot run NUT itself (NoLocalNUT), so a
+	// first setup starts on "a UPS on another machine".
+	NoLocalNUT bool
+}
+
+// NoLocalNUT reports whether a machine of OS goos cannot run its own
+// NUT: Windows, unless NUT for Windows was found there (nutFound). There
+// the common case is a PC whose UPS cable goes to a NAS or a server, and
+// Nutmeg's own monitor follows it.
+func NoLocalNUT(goos string, nutFound bool) bool {
+	return goos == "windows" && !nutFound
 }
 
 // Option is one choice on the Find page.
@@ -127,6 +139,10 @@ func (f *Flow) SetFound(found Found) {
 	f.Selected = -1
 	if f.Source == SourceDevice {
 		f.Source = SourceNone
+	}
+	if f.Source == SourceNone && found.NoLocalNUT {
+		f.Select(f.optionIndex(SourceSecondary, 0))
+		return
 	}
 	if f.Source == SourceNone {
 		for i, o := range f.Options() {

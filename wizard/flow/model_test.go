@@ -224,3 +224,49 @@ func TestFilesMaskedWithDiff(t *testing.T) {
 		}
 	}
 }
+
+func TestNoLocalNUT(t *testing.T) {
+	for _, tc := range []struct {
+		goos     string
+		nutFound bool
+		want     bool
+	}{
+		{"windows", false, true},
+		{"windows", true, false},
+		{"linux", false, false},
+		{"linux", true, false},
+	} {
+		if got := NoLocalNUT(tc.goos, tc.nutFound); got != tc.want {
+			t.Errorf("NoLocalNUT(%q, %v) = %v, want %v", tc.goos, tc.nutFound, got, tc.want)
+		}
+	}
+}
+
+// Where the machine cannot run NUT, a first setup starts on "a UPS on
+// another machine", even with a recognised USB UPS plugged in; a choice
+// already made and a reopened wizard's saved setup stay.
+func TestFindDefaultsToSecondaryWithoutNUT(t *testing.T) {
+	f := New()
+	f.SetFound(Found{Report: report(), NoLocalNUT: true})
+	if f.Source != SourceSecondary || f.Settings.Mode != nut.ModeSecondary || f.Options()[f.Selected].Source != SourceSecondary {
+		t.Fatalf("without local NUT: source %v, mode %q", f.Source, f.Settings.Mode)
+	}
+	f.Select(len(f.Options()) - 1) // the demo
+	f.SetFound(Found{Report: report(), NoLocalNUT: true})
+	if f.Source != SourceSimulated {
+		t.Fatalf("a rescan replaced the user's choice: %v", f.Source)
+	}
+	saved := nut.Defaults()
+	saved.Mode, saved.RemoteHost = nut.ModeSecondary, "nas.local"
+	g := Reopen(saved, true, false, false)
+	g.SetSaved(saved)
+	g.SetFound(Found{Report: report(), NoLocalNUT: true})
+	if g.Source != SourceSaved {
+		t.Fatalf("reopened: source %v", g.Source)
+	}
+	h := New()
+	h.SetFound(Found{Report: report()})
+	if h.Source != SourceDevice {
+		t.Fatalf("with NUT: source %v, want the recognised UPS", h.Source)
+	}
+}
