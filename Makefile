@@ -39,6 +39,7 @@ vet:
 	GOOS=darwin CGO_ENABLED=0 $(GO) vet $(DARWIN_PKGS)
 	GOOS=windows CGO_ENABLED=0 $(GO) vet $(WINE_PKGS) ./hw/... ./gui/tray ./cmd/nutmeg-tray
 	GOOS=windows CGO_ENABLED=0 $(GO) build ./nut/... ./hw/... ./gui/tray ./gui/autostart ./gui/icon
+	GOOS=windows CGO_ENABLED=0 $(GO) build -tags nogui -o /dev/null ./cmd/nutmeg
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 

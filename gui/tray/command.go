@@ -166,8 +166,8 @@ func Main(o Options, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg.Notifier = &DBusNotifier{}
 	cfg.Logf = log.New(stderr, "", log.LstdFlags).Printf
+	cfg.Notifier = newNotifier(cfg.Logf) // D-Bus; balloons on Windows
 	// The demo's tray must not open the real settings.
 	cfg.NoSettings = os.Getenv("NUTMEG_DEMO") == "1"
 	// Only Linux trays go through a StatusNotifierItem host that may be

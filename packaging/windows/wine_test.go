@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -383,4 +384,68 @@ func TestTrayUnderWine(t *testing.T) {
 	if strings.Contains(out.String(), "systray error") || !strings.Contains(out.String(), "127.0.0.1:1") {
 		t.Fatalf("the tray did not start cleanly:\n%s", out.String())
 	}
+}
+
+// The tray following a NUT server shows the power failure as a balloon of
+// its icon (Shell_NotifyIcon NIF_INFO, what Linux sends over D-Bus) and
+// keeps running.
+func TestTrayBalloonUnderWine(t *testing.T) {
+	bin := winBin(t)
+	// Not parallel, as TestTrayUnderWine.
+	if os.Getenv("DISPLAY") == "" {
+		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
+	}
+	lab := upsdLab(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	cmd := wine(t, ctx, filepath.Join(bin, "nutmeg-tray.exe"), "--server", lab.Addr(), "--ups", "ups")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() { cancel(); <-exited }()
+	time.Sleep(5 * time.Second) // the icon is up and has read the UPS on line
+	start := time.Now()
+	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
+	for !strings.Contains(out.String(), "tray: balloon shown") {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("nutmeg-tray.exe exited (%v):\n%s", err, out.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("no balloon within 30 s of the power failure:\n%s", out.String())
+		}
+	}
+	t.Logf("power failure → balloon in %v", time.Since(start).Round(time.Millisecond))
+	select {
+	case err := <-exited:
+		exited <- err
+		t.Fatalf("nutmeg-tray.exe exited after the balloon (%v):\n%s", err, out.String())
+	case <-time.After(3 * time.Second):
+	}
+	if strings.Contains(out.String(), "Shell_NotifyIcon") {
+		t.Fatalf("a balloon failed:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer that the test reads while the program writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
