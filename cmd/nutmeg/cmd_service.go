@@ -18,7 +18,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "service", args: "[--settings F] [--state DIR] [--system]",
+	register(&command{name: "service", args: "[--settings F] [--state DIR] [--system] | install [--settings F] | uninstall",
 		summary: "the service side in the foreground", run: runService})
 }
 
