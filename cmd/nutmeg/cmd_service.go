@@ -94,12 +94,16 @@ func runService(fs *flag.FlagSet, args []string, e *env) error {
 	settings := fs.String("settings", "", "settings `FILE` (default: the user's settings file)")
 	state := stateDirFlag(fs)
 	system := fs.Bool("system", false, "NUT is run by the platform's units; only watch it, count down and serve the API")
+	allUsers := fs.Bool("all-users", false, "Windows: the all-users service in the foreground, on the settings, state and passwords in %ProgramData%\\Nutmeg (what the Windows service runs)")
 	scm := fs.Bool("scm", false, "Windows: run under the Service Control Manager, for all users (what `nutmeg service install` registers)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *scm {
 		return runUnderSCM(e)
+	}
+	if *allUsers {
+		return runAllUsers(e)
 	}
 	s, path, err := loadServiceSettings(*settings, *system)
 	if err != nil {

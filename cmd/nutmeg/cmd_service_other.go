@@ -13,3 +13,7 @@ func runServiceInstall(_ *flag.FlagSet, what string, _ []string, _ *env) error {
 func runUnderSCM(*env) error {
 	return badInputf("--scm: only a Windows service runs under the Service Control Manager")
 }
+
+func runAllUsers(*env) error {
+	return badInputf("--all-users: the all-users service is Windows'; here use `nutmeg apply --system`")
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -267,52 +269,101 @@ func runUnderSCM(e *env) error {
 	return h.err
 }
 
+// scmChild is set in the environment of the process that the SCM-run
+// one starts: it stops when its stdin closes.
+const scmChild = "NUTMEG_SCM_CHILD"
+
+// runAllUsers is `nutmeg service --all-users`: the service side on the
+// all-users files. Started by `--scm` it stops cleanly (the monitor logs
+// out) when that process closes its stdin.
+func runAllUsers(e *env) error {
+	a, err := allUsersPaths()
+	if err != nil {
+		return err
+	}
+	s, path, err := loadSettingsWith(a.settings(), a.store(), false)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if os.Getenv(scmChild) == "1" {
+		go func() {
+			_, _ = io.Copy(io.Discard, os.Stdin)
+			stop()
+		}()
+	}
+	sv, err := service.New(service.Config{Settings: s, SettingsPath: path, Secrets: a.store(),
+		StateDir: a.dir, Native: true, Log: log})
+	if err != nil {
+		return err
+	}
+	log.Info("nutmeg service starting for all users", "ups", s.Identifier, "mode", s.Mode, "state", a.dir, "pid", os.Getpid())
+	if err := sv.Run(ctx); err != nil {
+		return err
+	}
+	log.Info("nutmeg service (all users) stopped")
+	return nil
+}
+
 type scmHandler struct {
 	a   allUsers
-	out io.Writer
+	out *os.File
 	err error
 }
 
+// Execute runs the service side as a child process (`service
+// --all-users`) rather than in this one: under Wine, once a process has
+// called StartServiceCtrlDispatcher its Go timers stop firing, so the
+// monitor's FINALDELAY would never end there. The child has no such
+// tie, and the SCM still sees one service: a child that ends is this
+// service failing (the recovery actions start it again).
 func (h *scmHandler) Execute(_ []string, req <-chan svc.ChangeRequest, changes chan<- svc.Status) (bool, uint32) {
 	changes <- svc.Status{State: svc.StartPending}
-	log := slog.New(slog.NewTextHandler(h.out, nil))
-	s, path, err := loadSettingsWith(h.a.settings(), h.a.store(), false)
-	var sv *service.Service
-	if err == nil {
-		sv, err = service.New(service.Config{Settings: s, SettingsPath: path, Secrets: h.a.store(),
-			StateDir: h.a.dir, Native: true, Log: log})
-	}
-	if err != nil {
-		log.Error("nutmeg service (all users) cannot start", "err", err)
+	fail := func(err error) (bool, uint32) {
+		fmt.Fprintf(h.out, "nutmeg service --scm: %v\n", err)
 		h.err = err
 		return true, 1
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	exe, err := os.Executable()
+	if err != nil {
+		return fail(err)
+	}
+	cmd := exec.Command(exe, "service", "--all-users")
+	cmd.Env = append(os.Environ(), scmChild+"=1")
+	cmd.Stdout, cmd.Stderr = h.out, h.out
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return fail(err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("start the service process: %w", err))
+	}
 	done := make(chan error, 1)
-	log.Info("nutmeg service starting for all users", "ups", s.Identifier, "mode", s.Mode, "state", h.a.dir, "pid", os.Getpid())
-	go func() { done <- sv.Run(ctx) }()
+	go func() { done <- cmd.Wait() }()
 	changes <- svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown}
 	for {
 		select {
 		case err := <-done:
-			// Ended by itself: the SCM's recovery actions start it again.
-			log.Error("nutmeg service ended", "err", err)
-			h.err = err
-			return true, 1
+			return fail(fmt.Errorf("the service process ended: %v", err))
 		case c := <-req:
 			switch c.Cmd {
 			case svc.Interrogate:
 				changes <- c.CurrentStatus
 			case svc.Stop, svc.Shutdown:
 				changes <- svc.Status{State: svc.StopPending, WaitHint: 20000}
-				cancel()
-				err := <-done
-				if err != nil {
-					log.Error("nutmeg service stopped", "err", err)
-				} else {
-					log.Info("nutmeg service stopped by the Service Control Manager")
+				stdin.Close()
+				select {
+				case err := <-done:
+					if err != nil {
+						fmt.Fprintf(h.out, "nutmeg service --scm: the service process: %v\n", err)
+					}
+				case <-time.After(20 * time.Second):
+					_ = cmd.Process.Kill()
+					<-done
 				}
+				fmt.Fprintln(h.out, "nutmeg service stopped by the Service Control Manager")
 				return false, 0
 			}
 		}
