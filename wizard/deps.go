@@ -37,6 +37,10 @@ type Deps struct {
 	// SerialPorts lists the machine's serial ports for the port list.
 	SerialPorts func() []string
 
+	// NoLocalNUT: this machine cannot run NUT (flow.NoLocalNUT), so a
+	// first setup starts on "a UPS on another machine".
+	NoLocalNUT bool
+
 	// ImportDir is checked for a hand-written NUT setup to offer for
 	// import ("" skips the check); normally /etc/nut. Only read.
 	ImportDir string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -176,9 +175,7 @@ func (p *findPage) onRescan() {
 
 // importCheck looks for a hand-written NUT setup to offer. It only reads.
 func (p *findPage) importCheck(found flow.Found) flow.Found {
-	// NUT for Windows is not looked for yet (primary mode on Windows is
-	// not wired: README), so Windows always starts on secondary.
-	found.NoLocalNUT = flow.NoLocalNUT(runtime.GOOS, false)
+	found.NoLocalNUT = p.w.deps.NoLocalNUT
 	dir := p.w.deps.ImportDir
 	if dir == "" {
 		return found

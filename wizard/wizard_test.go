@@ -102,3 +102,21 @@ func TestHappyPathThreeClicks(t *testing.T) {
 		t.Error("upsmon.conf's MONITOR line does not carry the keyring's password (as NUT reads it)")
 	}
 }
+
+// Where the machine cannot run NUT (Windows without NUT for Windows), the
+// wizard opens on "a UPS on another machine", even with a recognised USB
+// UPS attached: its server page comes next.
+func TestNoLocalNUTStartsOnSecondary(t *testing.T) {
+	db := driverDB(t)
+	e := newEnv(t)
+	d := e.deps(t, db, &filesApplier{dir: e.confDir})
+	d.NoLocalNUT = true
+	w := open(t, d, light())
+	f := w.Flow()
+	if f.Source != flow.SourceSecondary || f.Settings.Mode != nut.ModeSecondary {
+		t.Fatalf("source %v, mode %q", f.Source, f.Settings.Mode)
+	}
+	if !strings.Contains(w.find.devices.Text, "APC Back-UPS ES 700") {
+		t.Fatalf("the USB UPS is no longer listed: %q", w.find.devices.Text)
+	}
+}
