@@ -288,6 +288,9 @@ func save(d Deps, s nut.Settings) error {
 		if err := secret.Save(d.Store, s); err != nil {
 			return fmt.Errorf("save the passwords in the keyring: %w", err)
 		}
+		if err := secret.SaveWatch(d.Store, s); err != nil {
+			return fmt.Errorf("save the watched UPSes' passwords in the keyring: %w", err)
+		}
 	}
 	return nil
 }
