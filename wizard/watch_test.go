@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -126,6 +127,29 @@ func TestWatchListEditor(t *testing.T) {
 	}
 	if v, err := e.store.Get(secret.WatchPassword("rack@127.0.0.1:3493")); err != nil || v != "View-Pw-1" {
 		t.Errorf("keyring: %q, %v", v, err)
+	}
+
+	// Reopened on the saved settings: the entry, its password kept in the
+	// keyring. Removed and applied, its password leaves the keyring too.
+	w2 := open(t, e.deps(t, db, &filesApplier{dir: e.confDir}), light())
+	goTo(t, w2, flow.Advanced)
+	we2 := w2.advanced.watch
+	if got := labelsOf(we2.list); !strings.Contains(got, "user viewer · password in the keyring · events by mail") {
+		t.Errorf("reopened list: %q", got)
+	}
+	test.Tap(we2.removes[0])
+	goTo(t, w2, flow.Review)
+	test.Tap(w2.nextBtn)
+	w2.Wait()
+	w2.Locked(func() { done = w2.apply.progress.Done && w2.apply.progress.Err == "" })
+	if !done {
+		t.Fatalf("second apply did not succeed: %+v", w2.apply.progress)
+	}
+	if s, err := nut.Load(e.settingsPath); err != nil || len(s.Watch) != 0 {
+		t.Errorf("after removing: %v, %v", s.Watch, err)
+	}
+	if v, err := e.store.Get(secret.WatchPassword("rack@127.0.0.1:3493")); !errors.Is(err, secret.ErrNotFound) {
+		t.Errorf("the removed UPS's password stays in the keyring: %q, %v", v, err)
 	}
 }
 
