@@ -18,6 +18,9 @@ type Watched struct {
 	UPS      string `json:"ups"`
 	User     string `json:"user,omitempty"`
 	Password string `json:"-"` // keyring: secret.WatchPassword(w.Key())
+	// Mail sends this UPS's events by mail too, with the settings' mail
+	// server, recipients and event choice (emailevents).
+	Mail bool `json:"mail,omitempty"`
 }
 
 // Addr is host:port (IPv6 in brackets).
@@ -31,7 +34,7 @@ func (w Watched) Key() string { return w.UPS + "@" + w.Addr() }
 // String shows the entry with the password masked (also inside %v of a
 // Settings).
 func (w Watched) String() string {
-	return fmt.Sprintf("{Host:%s Port:%d UPS:%s User:%s Password:%s}", w.Host, w.Port, w.UPS, w.User, maskSet(w.Password))
+	return fmt.Sprintf("{Host:%s Port:%d UPS:%s User:%s Password:%s Mail:%t}", w.Host, w.Port, w.UPS, w.User, maskSet(w.Password), w.Mail)
 }
 
 // GoString is String for %#v.

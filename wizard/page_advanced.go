@@ -14,6 +14,7 @@ type advancedPage struct {
 	listen, nocomm, hostsync, options, optionsupsd *row
 	autostart                                      *widget.Check
 	autostartRow                                   *row
+	watch                                          *watchEditor // Other UPSes to watch (page_watch.go)
 }
 
 func (p *advancedPage) content() fyne.CanvasObject {
@@ -24,8 +25,9 @@ func (p *advancedPage) content() fyne.CanvasObject {
 	p.options = w.textRow("options", T.Options, T.OptionsHint, true, false)
 	p.optionsupsd = w.textRow("optionsupsd", T.OptionsUPSD, T.OptionsUPSDHint, true, false)
 	p.autostart, p.autostartRow = w.checkRow("autostart", T.Autostart)
+	p.watch = &watchEditor{w: w}
 	return container.NewVBox(note(T.AdvancedIntro), p.listen.box, p.nocomm.box, p.hostsync.box,
-		p.options.box, p.optionsupsd.box, p.autostartRow.box)
+		p.options.box, p.optionsupsd.box, p.autostartRow.box, p.watch.content())
 }
 
 func (p *advancedPage) rows() []*row {
@@ -37,6 +39,7 @@ func (p *advancedPage) load() {
 		p.w.loadRow(r)
 	}
 	p.autostart.SetChecked(p.w.flow.Settings.Autostart)
+	p.watch.load()
 }
 
 func (p *advancedPage) refresh() {
@@ -48,4 +51,5 @@ func (p *advancedPage) refresh() {
 	if p.w.flow.PageOf("remoteport") != p.w.flow.Page {
 		p.listen.box.Hide()
 	}
+	p.watch.refresh()
 }

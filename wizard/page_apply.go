@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/nutmeg-ups/nutmeg/nut/atomicfile"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -208,8 +209,18 @@ func (p *applyPage) run(ctx context.Context, s nut.Settings, update func(step, s
 		return errors.New(T.NoApplier)
 	}
 	update(flow.StepSave, flow.StateRunning, "")
-	snap := takeSnapshot(d)
-	if err := save(d, s); err != nil {
+	var old []nut.Watched
+	if d.SettingsPath != "" {
+		if o, err := nut.Load(d.SettingsPath); err == nil {
+			old = o.Watch
+		}
+	}
+	snap := takeSnapshot(d, watchKeys(old, s.Watch))
+	err := save(d, s)
+	if err == nil {
+		err = forgetWatchPasswords(d, old, s.Watch)
+	}
+	if err != nil {
 		update(flow.StepSave, flow.StateFailed, err.Error())
 		if rerr := snap.restore(d); rerr != nil {
 			return fmt.Errorf("%w; putting the previous settings back failed too: %v", err, rerr)
@@ -217,7 +228,7 @@ func (p *applyPage) run(ctx context.Context, s nut.Settings, update func(step, s
 		return err
 	}
 	update(flow.StepSave, flow.StateDone, "")
-	err := applier.Apply(ctx, s, update)
+	err = applier.Apply(ctx, s, update)
 	if err == nil {
 		return nil
 	}
@@ -236,7 +247,7 @@ type snapshot struct {
 
 var secretKeys = []string{secret.MonitorPassword, secret.RemotePassword, secret.SMTPPassword, secret.ExtraUsers}
 
-func takeSnapshot(d Deps) snapshot {
+func takeSnapshot(d Deps, extra []string) snapshot {
 	var sn snapshot
 	if d.SettingsPath != "" {
 		if b, err := os.ReadFile(d.SettingsPath); err == nil {
@@ -245,7 +256,7 @@ func takeSnapshot(d Deps) snapshot {
 	}
 	sn.secrets = map[string]*string{}
 	if d.Store != nil {
-		for _, k := range secretKeys {
+		for _, k := range append(slices.Clone(secretKeys), extra...) {
 			if v, err := d.Store.Get(k); err == nil {
 				sn.secrets[k] = &v
 			} else {
@@ -277,6 +288,39 @@ func (sn snapshot) restore(d Deps) error {
 	return errors.Join(errs...)
 }
 
+// watchKeys are the keyring keys of the watched UPSes' passwords, before
+// and after: an apply that fails puts them back too.
+func watchKeys(lists ...[]nut.Watched) []string {
+	var keys []string
+	for _, l := range lists {
+		for _, x := range l {
+			if k := secret.WatchPassword(x.Key()); !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
+
+// forgetWatchPasswords deletes the keyring passwords of the watched UPSes
+// that left the list or no longer log in.
+func forgetWatchPasswords(d Deps, old, cur []nut.Watched) error {
+	if d.Store == nil {
+		return nil
+	}
+	var errs []error
+	for _, o := range old {
+		keep := slices.ContainsFunc(cur, func(x nut.Watched) bool { return x.Key() == o.Key() && x.User != "" })
+		if keep {
+			continue
+		}
+		if err := d.Store.Delete(secret.WatchPassword(o.Key())); err != nil && !errors.Is(err, secret.ErrNotFound) {
+			errs = append(errs, fmt.Errorf("forget the password of %s: %w", o.Key(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // save writes the settings file and the secrets.
 func save(d Deps, s nut.Settings) error {
 	if d.SettingsPath != "" {
@@ -287,6 +331,9 @@ func save(d Deps, s nut.Settings) error {
 	if d.Store != nil {
 		if err := secret.Save(d.Store, s); err != nil {
 			return fmt.Errorf("save the passwords in the keyring: %w", err)
+		}
+		if err := secret.SaveWatch(d.Store, s); err != nil {
+			return fmt.Errorf("save the watched UPSes' passwords in the keyring: %w", err)
 		}
 	}
 	return nil

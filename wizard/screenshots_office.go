@@ -6,12 +6,14 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/wizard/flow"
 )
 
 // OfficeScreenshots renders the small office's pages (issue 13) in the
-// light theme into dir: the Review of a primary with Remote Monitor (what
+// light theme into dir: the Advanced page's list of other UPSes to watch,
+// the Review of a primary with Remote Monitor (what
 // other machines need) and the secondary's server page after "Find
 // servers". The addresses and the servers found are fixed examples, so the
 // pictures do not depend on this machine's network.
@@ -41,6 +43,20 @@ func OfficeScreenshots(dir string, d Deps) ([]string, error) {
 		})
 		return err
 	}
+
+	// The Advanced page's "Other UPSes to watch", with two entries.
+	f.Settings.Watch = []nut.Watched{
+		{Host: "192.168.1.10", Port: 3493, UPS: "rack", User: "viewer", Mail: true},
+		{Host: "nas.local", Port: 3493, UPS: "nas"},
+	}
+	if f.Goto(flow.Advanced) {
+		w.showPage()
+		w.scroll.ScrollToBottom()
+		if err := shot("advanced-watch-list"); err != nil {
+			return out, err
+		}
+	}
+	f.Settings.Watch = nil
 
 	f.Settings.RMonitor = true
 	if f.Goto(flow.Review) {

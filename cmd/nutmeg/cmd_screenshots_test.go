@@ -23,7 +23,7 @@ func TestScreenshots(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	listed := strings.Fields(out.String())
-	want := map[string]int{"wizard": 16, "window": 10, "tray": 18, "office": 3}
+	want := map[string]int{"wizard": 16, "window": 10, "tray": 18, "office": 4}
 	got := map[string]int{}
 	for _, p := range listed {
 		rel, err := filepath.Rel(dir, p)

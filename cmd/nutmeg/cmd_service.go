@@ -59,6 +59,10 @@ func loadSettingsWith(path string, st secret.Store, system bool) (nut.Settings, 
 		// Optional: NUT runs without them rather than not at all.
 		fmt.Fprintf(os.Stderr, "nutmeg service: upsd.users without the extra users: %v\n", err)
 	}
+	if err := secret.LoadWatch(serviceSecrets(system), &s); err != nil {
+		// Optional too: a stock upsd shows a UPS's status without a login.
+		fmt.Fprintf(os.Stderr, "nutmeg service: watched UPSes without their passwords: %v\n", err)
+	}
 	verr := s.Validate()
 	if stored {
 		verr = s.ValidateStored()

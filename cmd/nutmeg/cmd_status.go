@@ -151,5 +151,18 @@ func formatServiceState(st api.State, now time.Time) string {
 			fmt.Fprintf(&b, "  %-17s %s\n", f.Label+":", f.Text)
 		}
 	}
+	if len(st.Watched) > 0 {
+		b.WriteString("Other UPSes (watched, read-only):\n")
+		for _, x := range st.Watched {
+			switch {
+			case !x.Connected && x.Err != "":
+				fmt.Fprintf(&b, "  %s: cannot be read: %s\n", x.Key, x.Err)
+			case x.Status == nil:
+				fmt.Fprintf(&b, "  %s: not read yet\n", x.Key)
+			default:
+				fmt.Fprintf(&b, "  %s: %s\n", x.Key, x.Status.Summary())
+			}
+		}
+	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
@@ -100,5 +101,23 @@ func TestStatusServerJSON(t *testing.T) {
 	}
 	if !strings.Contains(out, `"runtime": null`) {
 		t.Errorf("unknown runtime not null:\n%s", out)
+	}
+}
+
+// `nutmeg status` through the service lists the watched UPSes after this
+// machine's own, each with its state or why it cannot be read.
+func TestStatusListsWatched(t *testing.T) {
+	at := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	own := client.NewStatus("ups", map[string]string{"ups.status": "OL", "battery.charge": "100"}, at)
+	rack := client.NewStatus("rack", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "64"}, at)
+	got := formatServiceState(api.State{UPS: "ups", Mode: "primary", Connected: true, Status: &own, Watched: []api.WatchedUPS{
+		{Key: "rack@10.0.0.2:3493", Connected: true, Status: &rack},
+		{Key: "nas@nas.local:3493", Err: "connection refused"},
+		{Key: "new@10.0.0.3:3493"},
+	}}, at)
+	want := "Other UPSes (watched, read-only):\n  rack@10.0.0.2:3493: On battery · 64%\n" +
+		"  nas@nas.local:3493: cannot be read: connection refused\n  new@10.0.0.3:3493: not read yet\n"
+	if !strings.HasPrefix(got, "ups (via the Nutmeg service, primary): On line power · 100%\n") || !strings.HasSuffix(got, want) {
+		t.Errorf("status:\n%s\nwant it to end with:\n%s", got, want)
 	}
 }

@@ -17,8 +17,9 @@ import (
 )
 
 // officeShots are the small office's pictures (issue 13) under dir: the
-// Review of a primary with Remote Monitor, the secondary's Find servers and
-// the status window's Other UPSes tab.
+// Advanced page's list of other UPSes to watch, the Review of a primary
+// with Remote Monitor, the secondary's Find servers and the status
+// window's Other UPSes tab.
 func officeShots(dir string, d wizard.Deps) ([]string, error) {
 	files, err := wizard.OfficeScreenshots(dir, d)
 	if err != nil {

@@ -385,10 +385,11 @@ func (s *sni) pixmaps() []pixmap {
 
 // item is one dbusmenu entry.
 type item struct {
-	ID      int32
-	Label   string
-	Visible bool
-	Enabled bool
+	ID       int32
+	Label    string
+	Visible  bool
+	Enabled  bool
+	Children []item // a submenu's entries
 }
 
 func (s *sni) menu() []item {
@@ -403,8 +404,14 @@ func (s *sni) menu() []item {
 	if err != nil {
 		s.t.Fatalf("GetLayout: %v", err)
 	}
+	return menuItems(layout.Children)
+}
+
+// menuItems reads dbusmenu entries (id, properties, children), submenus
+// included, separators left out.
+func menuItems(children []dbus.Variant) []item {
 	var items []item
-	for _, c := range layout.Children {
+	for _, c := range children {
 		f, ok := c.Value().([]any)
 		if !ok || len(f) < 2 {
 			continue
@@ -424,9 +431,30 @@ func (s *sni) menu() []item {
 		if tp, ok := props["type"]; ok && tp.Value() == "separator" {
 			continue
 		}
+		if len(f) > 2 {
+			if sub, ok := f[2].([]dbus.Variant); ok {
+				it.Children = menuItems(sub)
+			}
+		}
 		items = append(items, it)
 	}
 	return items
+}
+
+// subLabels are the visible entries of the visible submenu whose label
+// starts with prefix (nil when there is none).
+func (s *sni) subLabels(prefix string) (title string, labels []string) {
+	for _, it := range s.menu() {
+		if it.Visible && strings.HasPrefix(it.Label, prefix) {
+			for _, c := range it.Children {
+				if c.Visible {
+					labels = append(labels, c.Label)
+				}
+			}
+			return it.Label, labels
+		}
+	}
+	return "", nil
 }
 
 // visibleLabels are the labels a user sees, top to bottom.

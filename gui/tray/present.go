@@ -50,6 +50,11 @@ type View struct {
 	// ShutdownNow is "Shut down now" (or its confirmation) when the service
 	// would accept it.
 	ShutdownNow string
+	// Others titles the submenu of the watched UPSes ("Other UPSes: 1 on
+	// battery"); OtherLines are its entries, one per UPS. Both empty when
+	// nothing is watched or the service is not there to say.
+	Others     string
+	OtherLines []string
 }
 
 // Menu labels that do not depend on the state.
@@ -97,6 +102,10 @@ func Present(s Snapshot, now time.Time) View {
 	}
 	if dev := deviceLine(st); dev != "" {
 		v.Lines = append(v.Lines, dev)
+	}
+
+	if s.Linked {
+		v.Others, v.OtherLines = othersView(st.Watched)
 	}
 
 	if st.ShutdownFailed != "" && s.Linked {
@@ -248,4 +257,44 @@ func stepText(sec int) string {
 		return fmt.Sprintf("%d min", sec/60)
 	}
 	return fmt.Sprintf("%d s", sec)
+}
+
+// Label of the watched UPSes' submenu.
+const LabelOthers = "Other UPSes"
+
+// othersView is the submenu of the watched UPSes: a title that says how
+// many need a look, and one line per UPS with its state and charge.
+func othersView(ws []api.WatchedUPS) (title string, lines []string) {
+	if len(ws) == 0 {
+		return "", nil
+	}
+	var onBatt, unreachable int
+	for _, w := range ws {
+		line := w.Key + ": "
+		switch {
+		case !w.Connected && w.Err != "":
+			unreachable++
+			line += "not reachable"
+		case w.Status == nil:
+			line += "waiting for the UPS"
+		default:
+			if w.Status.Has("OB") {
+				onBatt++
+			}
+			line += statusPhrase(Snapshot{Linked: true, State: api.State{Connected: true, Status: w.Status}}) + " · " + chargeText(w.Status.Charge)
+		}
+		lines = append(lines, line)
+	}
+	var notes []string
+	if onBatt > 0 {
+		notes = append(notes, fmt.Sprintf("%d on battery", onBatt))
+	}
+	if unreachable > 0 {
+		notes = append(notes, fmt.Sprintf("%d not reachable", unreachable))
+	}
+	title = LabelOthers
+	if len(notes) > 0 {
+		title += ": " + strings.Join(notes, ", ")
+	}
+	return title, lines
 }

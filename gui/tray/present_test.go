@@ -212,3 +212,44 @@ func TestPresentShutdownFailedAndServerFSD(t *testing.T) {
 		t.Errorf("server FSD countdown %q", v.Countdown)
 	}
 }
+
+// The watched UPSes' submenu: its title counts what needs a look; each
+// line names a UPS and its state; nothing is said without the service.
+func TestPresentWatched(t *testing.T) {
+	ws := []api.WatchedUPS{
+		{Key: "rack@10.0.0.2:3493", Connected: true, Status: status("OB DISCHRG", k(64), k(660), k(23))},
+		{Key: "desk@10.0.0.3:3493", Connected: true, Status: status("OL", unknown, unknown, unknown)},
+		{Key: "lab@10.0.0.4:3493", Err: "connection refused"},
+		{Key: "new@10.0.0.5:3493"},
+	}
+	cases := []struct {
+		name  string
+		snap  Snapshot
+		title string
+		lines []string
+	}{
+		{"none watched", linked(status("OL", k(100), k(1500), k(12)), nil), "", nil},
+		{"four", func() Snapshot {
+			s := linked(status("OL", k(100), k(1500), k(12)), nil)
+			s.State.Watched = ws
+			return s
+		}(), "Other UPSes: 1 on battery, 1 not reachable", []string{
+			"rack@10.0.0.2:3493: On battery · 64%", "desk@10.0.0.3:3493: On mains · charge unknown",
+			"lab@10.0.0.4:3493: not reachable", "new@10.0.0.5:3493: waiting for the UPS"}},
+		{"all on mains", func() Snapshot {
+			s := linked(status("OL", k(100), k(1500), k(12)), nil)
+			s.State.Watched = ws[1:2]
+			return s
+		}(), "Other UPSes", []string{"desk@10.0.0.3:3493: On mains · charge unknown"}},
+		{"service gone", Snapshot{Service: true, State: api.State{Watched: ws}}, "", nil},
+	}
+	for _, c := range cases {
+		v := Present(c.snap, t0)
+		if v.Others != c.title || !slices.Equal(v.OtherLines, c.lines) {
+			t.Errorf("%s: %q %q, want %q %q", c.name, v.Others, v.OtherLines, c.title, c.lines)
+		}
+		if c.snap.Linked && v.Tooltip != "On mains · 100% · 25 min left · load 12%" {
+			t.Errorf("%s: tooltip %q moved off this machine's UPS", c.name, v.Tooltip)
+		}
+	}
+}

@@ -104,6 +104,8 @@ func Run(ctx context.Context, cfg Config) error {
 type menu struct {
 	lines                         [3]*systray.MenuItem
 	countdown, postpone, shutdown *systray.MenuItem
+	others                        *systray.MenuItem   // submenu of the watched UPSes
+	otherLines                    []*systray.MenuItem // its entries, grown as needed
 	open, settings, quit          *systray.MenuItem
 	clicks                        chan action
 
@@ -139,6 +141,8 @@ func buildMenu(noSettings bool) *menu {
 	m.postpone.Hide()
 	m.shutdown = systray.AddMenuItem(LabelShutdownNow, "Shut this computer down now instead of waiting")
 	m.shutdown.Hide()
+	m.others = systray.AddMenuItem(LabelOthers, "The other UPSes these settings watch (read-only)")
+	m.others.Hide()
 	systray.AddSeparator()
 	m.open = systray.AddMenuItem(LabelOpenStatus, "The status window")
 	m.settings = systray.AddMenuItem(LabelSettings, "The setup wizard")
@@ -198,6 +202,20 @@ func (m *menu) show(v View, size int) {
 	m.set(m.countdown, v.Countdown)
 	m.set(m.postpone, v.Postpone)
 	m.set(m.shutdown, v.ShutdownNow)
+	m.set(m.others, v.Others)
+	for len(m.otherLines) < len(v.OtherLines) {
+		it := m.others.AddSubMenuItem("", "")
+		it.Disable()
+		it.Hide()
+		m.otherLines = append(m.otherLines, it)
+	}
+	for i, it := range m.otherLines {
+		s := ""
+		if i < len(v.OtherLines) {
+			s = v.OtherLines[i]
+		}
+		m.set(it, s)
+	}
 }
 
 // loop is the one goroutine that owns the tray's state: updates from the
@@ -290,7 +308,13 @@ func (l *loop) apply(u update) {
 			}
 			l.seen[key] = true
 			title, body := notification(*e)
-			l.queue(Note{Title: title, Body: body, Urgent: urgent[e.Name], Group: notified[e.Name], Clears: clears[e.Name]})
+			n := Note{Title: title, Body: body, Urgent: urgent[e.Name], Group: notified[e.Name], Clears: clears[e.Name]}
+			if e.Watched {
+				// Another UPS: its notes replace only each other, never
+				// this machine's, and none is urgent.
+				n.Urgent, n.Group, n.Clears = false, "watched "+e.UPS, nil
+			}
+			l.queue(n)
 		}
 	}
 }

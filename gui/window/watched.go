@@ -2,9 +2,11 @@ package window
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -95,6 +97,10 @@ type watchView struct {
 	rows     []*fyne.Container // one per reading, in box
 	cancel   context.CancelFunc
 	done     chan struct{}
+	// served holds the keys the service reads and publishes (its state's
+	// Watched): the window shows those and reads only the others itself
+	// (no service, or one that does not watch them yet).
+	served atomic.Pointer[map[string]bool]
 }
 
 // showWatch (re)starts reading the watched UPSes of the loaded settings and
@@ -123,9 +129,54 @@ func (w *Window) showWatch() {
 		w.tabs.Append(v.tab)
 	}
 	v.render()
+	w.showServedWatch()
 	if w.cfg.ReadWatched != nil {
 		v.start(w.cfg.ReadWatched)
 	}
+}
+
+// showServedWatch folds the service's readings of the watched UPSes (the
+// state's Watched, one LIST VAR per UPS per poll in the service) into the
+// rows, so that the window and the tray show one source.
+func (w *Window) showServedWatch() {
+	v := w.watch
+	if v == nil {
+		return
+	}
+	served := map[string]bool{}
+	if w.linked {
+		at := w.cfg.Now()
+		for _, x := range w.state.Watched {
+			served[x.Key] = true
+			var st *client.Status
+			var err error
+			switch {
+			case !x.Connected && x.Err != "":
+				err = errors.New(x.Err)
+			case x.Status != nil:
+				st = x.Status
+			default:
+				continue // not read yet
+			}
+			for i := range v.readings {
+				if v.readings[i].Watched.Key() != x.Key {
+					continue
+				}
+				prev := v.readings[i]
+				v.readings[i] = nextReading(prev, st, err, at, w.cfg.Location)
+				if !sameRow(prev, v.readings[i]) {
+					v.renderRow(i)
+				}
+			}
+		}
+	}
+	v.served.Store(&served)
+}
+
+// isServed: the service reads x (the window need not).
+func (v *watchView) isServed(x nut.Watched) bool {
+	m := v.served.Load()
+	return m != nil && (*m)[x.Key()]
 }
 
 func hasTab(tabs *container.AppTabs, t *container.TabItem) bool {
@@ -155,6 +206,9 @@ func (v *watchView) start(read func(context.Context, nut.Watched) (client.Status
 		defer close(done)
 		for {
 			for i, x := range list {
+				if v.isServed(x) {
+					continue
+				}
 				rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
 				st, err := read(rctx, x)
 				rcancel()
@@ -163,7 +217,7 @@ func (v *watchView) start(read func(context.Context, nut.Watched) (client.Status
 				}
 				at := v.w.cfg.Now()
 				v.w.cfg.Post(func() {
-					if ctx.Err() != nil || i >= len(v.readings) {
+					if ctx.Err() != nil || i >= len(v.readings) || v.isServed(x) {
 						return
 					}
 					var sp *client.Status

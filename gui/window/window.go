@@ -39,7 +39,9 @@ type Config struct {
 	RemotePassword func() (string, error)
 	Addresses      func() []string
 	// ReadWatched reads one UPS of the settings' watch list for the
-	// "Other UPSes" tab (watched.go); nil: the tab shows no readings.
+	// "Other UPSes" tab (watched.go) when the service does not (not
+	// running, or not watching it yet): the service's readings come first.
+	// nil: only the service's readings are shown.
 	ReadWatched func(ctx context.Context, w nut.Watched) (client.Status, error)
 	// StartWizard runs `nutmeg wizard` ("Change…"); nil disables the button.
 	StartWizard func() error
@@ -223,6 +225,7 @@ func (w *Window) Apply(u Update) {
 		w.showEvents()
 	}
 	w.showState()
+	w.showServedWatch()
 	if u.Linked && !was {
 		w.Refresh()
 	}

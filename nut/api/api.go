@@ -36,6 +36,19 @@ type State struct {
 	// ShutdownFailed says why the last shutdown did not happen; it stays
 	// until mains power returns, while the service tries again.
 	ShutdownFailed string `json:"shutdown_failed,omitempty"`
+	// Watched is the settings' watch list as the service last read it:
+	// other UPSes shown read-only, never a reason to shut this machine
+	// down. Empty when nothing is watched.
+	Watched []WatchedUPS `json:"watched,omitempty"`
+}
+
+// WatchedUPS is one watched UPS's last reading (the service reads each
+// with one LIST VAR per poll).
+type WatchedUPS struct {
+	Key       string         `json:"key"`             // ups@host:port
+	Connected bool           `json:"connected"`       // the last read worked
+	Status    *client.Status `json:"status"`          // last good read; nil before the first
+	Err       string         `json:"error,omitempty"` // why the last read failed
 }
 
 // Countdown is the shutdown countdown exactly as the service will act on it.
@@ -82,6 +95,9 @@ type Event struct {
 	UPS     string         `json:"ups"`
 	Message string         `json:"message"`          // one readable sentence
 	Status  *client.Status `json:"status,omitempty"` // figures at the time
+	// Watched marks the event of a watched UPS (State.Watched): logged and
+	// mailed, never a reason for this machine's countdown.
+	Watched bool `json:"watched,omitempty"`
 }
 
 // Request is one line from a client. Op is "postpone", "shutdown-now",

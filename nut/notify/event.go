@@ -67,6 +67,9 @@ func Notification(e Event) (title, body string) {
 // lead is the sentence plus the event's message when that says more.
 func lead(e Event) string {
 	s := Sentence(e.Name, e.UPS)
+	if t, ok := watchedTexts[e.Name]; ok && e.Watched {
+		s = fill(t.Sentence, "ups", e.UPS)
+	}
 	if m := strings.TrimSpace(e.Message); m != "" && m != s {
 		s += "\n" + m
 	}

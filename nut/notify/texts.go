@@ -32,6 +32,14 @@ var eventTexts = map[string]eventText{
 	"POSTPONED": {"Shutdown postponed", "The shutdown for the UPS {ups} has been postponed."},
 }
 
+// watchedTexts replace eventTexts for the events of a watched UPS (one the
+// settings list to watch, not the one that powers this computer) where
+// the usual sentence would speak of this computer's shutdown.
+var watchedTexts = map[string]eventText{
+	"LOWBATT": {"UPS battery low", "The watched UPS {ups} reports a low battery. This computer does not depend on it and keeps running."},
+	"FSD":     {"Forced shutdown", "The watched UPS {ups} is being shut down (forced shutdown). This computer does not depend on it and keeps running."},
+}
+
 // unknownEvent describes an event that has no entry above (NUT may add more).
 var unknownEvent = eventText{"UPS event {event}", "The UPS {ups} reported the event {event}."}
 

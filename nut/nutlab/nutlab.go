@@ -445,3 +445,42 @@ func PidsWhere(match func(cmdline, environ []byte) bool) []int {
 	}
 	return pids
 }
+
+// StartServer runs one upsd with a dummy-ups UPS per name, each reading
+// NAME.dev in etc/ (write them first with WriteDev), and a read-only user
+// (users: name then password pairs, "upsmon secondary"). The drivers are
+// named "driver-NAME" for Stop. It waits until upsd serves each UPS.
+func (l *Lab) StartServer(upses []string, users ...string) {
+	l.t.Helper()
+	var ups, pw strings.Builder
+	for _, u := range upses {
+		fmt.Fprintf(&ups, "[%s]\n\tdriver = dummy-ups\n\tport = %s.dev\n", u, u)
+	}
+	for i := 0; i+1 < len(users); i += 2 {
+		fmt.Fprintf(&pw, "[%s]\n\tpassword = %s\n\tupsmon secondary\n", users[i], nutquote.Quote(users[i+1]))
+	}
+	l.WriteFile("nut.conf", "MODE=netserver\n")
+	l.WriteFile("ups.conf", ups.String())
+	l.WriteFile("upsd.conf", fmt.Sprintf("LISTEN 127.0.0.1 %d\n", l.Port))
+	l.WriteFile("upsd.users", pw.String())
+	for _, u := range upses {
+		l.StartDriverNamed("driver-"+u, "dummy-ups", u)
+	}
+	for _, u := range upses {
+		l.WaitDriverSocket("dummy-ups", u)
+	}
+	l.StartUpsd()
+	for _, u := range upses {
+		l.WaitReady(u, 20*time.Second)
+	}
+}
+
+// StartDriverNamed is StartDriver under a name of its own (several drivers
+// in one lab).
+func (l *Lab) StartDriverNamed(name, driver, ups string) *Proc {
+	args := []string{"-a", ups, "-F"}
+	if IsRoot() {
+		args = append(args, "-u", "root")
+	}
+	return l.Start(name, driver, args...)
+}

@@ -88,6 +88,9 @@ type Config struct {
 	FlapWindow time.Duration
 	RestartMin time.Duration // first wait before restarting NUT; 0 means 1 s
 	RestartMax time.Duration // 0 means 30 s
+	// WatchEvery is how often the watched UPSes are read; 0 means
+	// DefaultWatchEvery.
+	WatchEvery time.Duration
 }
 
 // DefaultStateDir is where the service keeps its state: /var/lib/nutmeg
@@ -332,6 +335,7 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 		Mail:     mail, Log: svc.log,
 		Reload: svc.reload, SettingsPath: svc.cfg.SettingsPath,
 		RuntimeLow: time.Duration(s.RuntimeLow) * time.Second,
+		Watch:      s.Watch, WatchEvery: svc.cfg.WatchEvery,
 	}
 	wc.Policy.FlapWindow = svc.cfg.FlapWindow
 	if svc.sup != nil {
@@ -424,8 +428,12 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 		if err := secret.LoadExtraUsers(secret.WithEnv(svc.cfg.Secrets, nil), &s); err != nil {
 			svc.log.Warn("upsd.users without the extra users", "err", err)
 		}
+		if err := secret.LoadWatch(svc.cfg.Secrets, &s); err != nil {
+			svc.log.Warn("watched UPSes without their passwords", "err", err)
+		}
 	} else {
 		s.MonPwd, s.RemotePwd, s.SMTP.Password, s.ExtraUsers = old.MonPwd, old.RemotePwd, old.SMTP.Password, old.ExtraUsers
+		keepWatchPasswords(&s, old)
 	}
 	if err := s.Validate(); err != nil {
 		return WatcherConfig{}, fmt.Errorf("settings: %w", err)
@@ -486,4 +494,16 @@ func (svc *Service) reload(ctx context.Context, path string) (WatcherConfig, err
 	}
 	svc.log.Info("new settings in effect", "ups", s.Identifier)
 	return svc.watcherConfig(s, mail), nil
+}
+
+// keepWatchPasswords gives the reloaded watch list the passwords the old
+// one had (same entry, same user), when no store is there to read them.
+func keepWatchPasswords(s *nut.Settings, old nut.Settings) {
+	for i := range s.Watch {
+		for _, o := range old.Watch {
+			if o.Key() == s.Watch[i].Key() && o.User == s.Watch[i].User {
+				s.Watch[i].Password = o.Password
+			}
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -92,6 +93,12 @@ type WatcherConfig struct {
 	// tries; 0 means 30 s.
 	StillUpAfter, RetryEvery time.Duration
 
+	// Watch is the settings' watch list (passwords filled): UPSes read
+	// every WatchEvery (0: DefaultWatchEvery), shown and logged, never a
+	// reason to shut down (watched.go).
+	Watch      []nut.Watched
+	WatchEvery time.Duration
+
 	Log *slog.Logger
 	Now func() time.Time // the clock; nil means time.Now
 }
@@ -140,6 +147,13 @@ type Watcher struct {
 	failed         string    // why the last shutdown did not happen
 	retryAt        time.Time // next try after a failed shutdown
 	clearingFSD    bool      // power came back after a failed shutdown: FSD on upsd is stale until NUT restarts
+
+	// The watched UPSes (watched.go): their records, the reader's results,
+	// and the reader's generation (bumped when a reload restarts it).
+	watched    []*watchedUPS
+	watchReads chan watchRead
+	watchGen   int
+	stopWatch  context.CancelFunc
 }
 
 type reloadDone struct {
@@ -165,7 +179,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 		return nil, errors.New("watcher: no FSD function")
 	}
 	w := &Watcher{cfg: cfg, now: cfg.Now, log: cfg.Log, reqs: make(chan pending), cmds: make(chan []string, 1),
-		reloaded: make(chan reloadDone, 1)}
+		reloaded: make(chan reloadDone, 1), watchReads: make(chan watchRead)}
 	if w.now == nil {
 		w.now = time.Now
 	}
@@ -276,6 +290,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- w.srv.Serve(ctx) }()
 	w.startPoller(ctx)
+	w.startWatchReader(ctx)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	defer func() {
@@ -311,6 +326,8 @@ func (w *Watcher) Run(ctx context.Context) error {
 			r.reply <- api.Reply{OK: true}
 		case cmds := <-w.cmds:
 			w.update(func(s *api.State) { s.Commands = cmds })
+		case r := <-w.watchReads:
+			w.onWatched(ctx, r)
 		case <-timer.C:
 		}
 		w.tick(ctx)
@@ -344,6 +361,10 @@ func (w *Watcher) reconfigure(ctx context.Context, n WatcherConfig) {
 	w.cfg.UPS, w.cfg.Addr = n.UPS, n.Addr
 	w.mu.Unlock()
 	w.cfg.RuntimeLow = n.RuntimeLow
+	if !slices.Equal(n.Watch, w.cfg.Watch) || n.WatchEvery != w.cfg.WatchEvery {
+		w.cfg.Watch, w.cfg.WatchEvery = n.Watch, n.WatchEvery
+		w.startWatchReader(ctx)
+	}
 	// A running countdown keeps its deadline: the new timer is for the next
 	// outage.
 	w.cd.p = n.Policy

@@ -237,7 +237,7 @@ var fieldPage = map[string]Page{
 	"runtimelow":  Shutdown,
 	"emailnotify": Notify, "toemail": Notify, "subject": Notify, "smtp": Notify, "emailevents": Notify,
 	"nocommwarntime": Advanced, "hostsync": Advanced, "options": Advanced, "optionsupsd": Advanced,
-	"remoteport": Advanced, "autostart": Advanced,
+	"remoteport": Advanced, "autostart": Advanced, WatchField: Advanced,
 }
 
 // PageOf is the page that edits field (e.g. "smtp.host" or "toemail[1]") in
