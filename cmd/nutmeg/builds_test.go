@@ -118,6 +118,70 @@ func TestNoguiExecsGUI(t *testing.T) {
 	}
 }
 
+// nutmeg (-tags nogui) does not link the tray: godbus's object export,
+// which makes the linker keep every exported method of every type, is not
+// in it. `nutmeg` and `nutmeg tray` hand over to nutmeg-tray, beside it or
+// on $PATH, with the arguments untouched, and say so when there is none.
+func TestNoguiTrayIsNutmegTray(t *testing.T) {
+	src := pair(t)
+	syms, err := exec.Command("go", "tool", "nm", filepath.Join(src, "nutmeg")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sym := range []string{"gui/tray.Main", "godbus/dbus/v5.(*Conn).ExportWithMap", "fyne.io/systray.Run"} {
+		if strings.Contains(string(syms), sym) {
+			t.Errorf("nutmeg (-tags nogui) links %s", sym)
+		}
+	}
+	dir, bin := t.TempDir(), t.TempDir()
+	data, err := os.ReadFile(filepath.Join(src, "nutmeg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nutmeg"), data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{}, {"tray", "--state", "/x y"}} {
+		cmd := exec.Command(filepath.Join(dir, "nutmeg"), args...)
+		cmd.Env = localeEnv("PATH=/nonexistent")
+		out, err := cmd.CombinedOutput()
+		if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(out), "the tray needs nutmeg-tray") {
+			t.Fatalf("%v without nutmeg-tray: exit %d (%v), %q", args, code, err, out)
+		}
+	}
+	fake := "#!/bin/sh\nprintf '%s|' \"$0\" \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "nutmeg-tray"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		inPath bool
+		args   []string
+		want   string
+	}{
+		{true, nil, "nutmeg-tray|"},
+		{true, []string{"tray", "--state", "/x y"}, "nutmeg-tray|--state|/x y|"},
+		{false, []string{"tray", "--server", "nas:3493", "--ups", "u"}, "nutmeg-tray|--server|nas:3493|--ups|u|"},
+	} {
+		exe := filepath.Join(dir, "nutmeg")
+		env := localeEnv("PATH=" + bin)
+		if !tc.inPath { // beside nutmeg
+			exe = filepath.Join(bin, "nutmeg")
+			os.WriteFile(exe, data, 0o755)
+			env = localeEnv("PATH=/nonexistent")
+		}
+		cmd := exec.Command(exe, tc.args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		got := string(out)
+		if i := strings.Index(got, "|"); i > 0 {
+			got = filepath.Base(got[:i]) + got[i:]
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%v (nutmeg-tray on PATH: %v): %v, fake nutmeg-tray saw %q, want %q", tc.args, tc.inPath, err, out, tc.want)
+		}
+	}
+}
+
 // Under C, C.UTF-8 and POSIX no command of either build prints a Fyne log
 // line, and the windows render (in English) all the same.
 func TestQuietUnderCLocale(t *testing.T) {

@@ -16,7 +16,8 @@ func init() {
 // runTray hands over to the lightweight nutmeg-tray binary when it is
 // installed beside this one (it links neither Fyne nor this binary's service
 // and NUT code, so it stays about 10 MiB resident all day); otherwise, or with
-// NUTMEG_TRAY_INPROCESS=1, it runs the tray in this process.
+// NUTMEG_TRAY_INPROCESS=1, nutmeg-gui runs the tray in its own process, and
+// nutmeg (-tags nogui) looks for nutmeg-tray on $PATH (trayInProcess).
 func runTray(fs *flag.FlagSet, args []string, e *env) error {
 	var o tray.Options
 	o.Flags(fs)
@@ -34,10 +35,10 @@ func runTray(fs *flag.FlagSet, args []string, e *env) error {
 			if err == nil {
 				return nil
 			}
-			e.stderr.Write([]byte("nutmeg: cannot start " + light + " (" + err.Error() + "); running the tray in this process\n"))
+			e.stderr.Write([]byte("nutmeg: cannot start " + light + " (" + err.Error() + ")\n"))
 		}
 	}
-	err := tray.Main(o, e.stderr)
+	err := trayInProcess(o, args, e)
 	var usage *tray.UsageError
 	if errors.As(err, &usage) {
 		return badInput{err}

@@ -33,3 +33,23 @@ func guiCommand(name string) func(*flag.FlagSet, []string, *env) error {
 		return fmt.Errorf("cannot start %s: %w", gui, err)
 	}
 }
+
+// trayInProcess: this build does not link the tray. The tray's D-Bus
+// objects make the linker keep every exported method of every type (godbus
+// finds them by reflection), which cost the service 2.2 MB of code and as
+// much RSS; so the tray is nutmeg-tray's alone, beside this nutmeg or on
+// $PATH (NUTMEG_TRAY_INPROCESS is nutmeg-gui's).
+func trayInProcess(_ tray.Options, args []string, e *env) error {
+	light, ok := tray.Sibling(tray.LightName)
+	if !ok {
+		p, err := exec.LookPath(tray.LightName)
+		if err != nil {
+			return fmt.Errorf("the tray needs %s, which is neither beside this nutmeg nor on $PATH", tray.LightName)
+		}
+		light = p
+	}
+	if err := handOver(light, append([]string{tray.LightName}, args...)); err != nil {
+		return fmt.Errorf("cannot start %s: %w", light, err)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,18 +22,20 @@ const HistoryName = "history.jsonl"
 // HistoryMax is 7 days of one sample a minute.
 const HistoryMax = 7 * 1440
 
-// History keeps the newest samples in memory (a ring) and on disk.
+// History keeps the samples on disk only: the service appends one a minute
+// and reads them back only when a client asks (the status window's chart),
+// so seven days of samples (about 1 MiB as values) are not held all day,
+// nor decoded at every start.
 type History struct {
 	path string
 	max  int
 
-	mu      sync.Mutex
-	samples []api.Sample // oldest first, at most max
-	lines   int          // lines in the file
+	mu    sync.Mutex
+	lines int // lines in the file
 }
 
-// OpenHistory loads the history at path (missing is empty). max <= 0 means
-// HistoryMax.
+// OpenHistory counts the lines of the history at path (missing is empty).
+// max <= 0 means HistoryMax.
 func OpenHistory(path string, max int) (*History, error) {
 	if max <= 0 {
 		max = HistoryMax
@@ -49,10 +52,6 @@ func OpenHistory(path string, max int) (*History, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		h.lines++
-		var s api.Sample
-		if json.Unmarshal(sc.Bytes(), &s) == nil {
-			h.push(s)
-		}
 	}
 	return h, nil
 }
@@ -62,13 +61,17 @@ func SampleOf(st client.Status) api.Sample {
 	return api.Sample{Time: st.Time, Charge: st.Charge, Runtime: st.Runtime, Load: st.Load, InputVoltage: st.InputVoltage}
 }
 
-// Add appends one sample, in memory and on disk.
+// Add appends one sample to the file; when the file would hold more than
+// twice max lines, it is rewritten with the newest max samples.
 func (h *History) Add(s api.Sample) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.push(s)
 	if h.lines+1 > 2*h.max {
-		return h.compact()
+		samples, err := h.read(time.Time{})
+		if err != nil {
+			return err
+		}
+		return h.compact(append(samples, s))
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
@@ -86,8 +89,9 @@ func (h *History) Add(s api.Sample) error {
 	return nil
 }
 
-// compact rewrites the file with the samples in memory (atomically).
-func (h *History) compact() error {
+// compact rewrites the file with the newest max of samples (atomically).
+func (h *History) compact(samples []api.Sample) error {
+	samples = samples[max(len(samples)-h.max, 0):]
 	tmp := h.path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -95,7 +99,7 @@ func (h *History) compact() error {
 	}
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
-	for _, s := range h.samples {
+	for _, s := range samples {
 		_ = enc.Encode(s)
 	}
 	if err := w.Flush(); err != nil {
@@ -108,34 +112,54 @@ func (h *History) compact() error {
 	if err := os.Rename(tmp, h.path); err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	h.lines = len(h.samples)
+	h.lines = len(samples)
 	return nil
 }
 
-func (h *History) push(s api.Sample) {
-	if len(h.samples) >= h.max {
-		n := copy(h.samples, h.samples[len(h.samples)-h.max+1:])
-		h.samples = h.samples[:n]
+// read decodes the newest max samples of the file that are newer than t,
+// oldest first; lines that do not decode are skipped.
+func (h *History) read(t time.Time) ([]api.Sample, error) {
+	f, err := os.Open(h.path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("history: %w", err)
 	}
-	h.samples = append(h.samples, s)
+	defer f.Close()
+	var out []api.Sample // a ring once it holds max: next is the oldest
+	next := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var s api.Sample
+		if json.Unmarshal(sc.Bytes(), &s) != nil || !s.Time.After(t) {
+			continue
+		}
+		if len(out) < h.max {
+			out = append(out, s)
+			continue
+		}
+		out[next] = s
+		next = (next + 1) % h.max
+	}
+	slices.Reverse(out[:next])
+	slices.Reverse(out[next:])
+	slices.Reverse(out)
+	return out, sc.Err()
 }
 
-// Since returns the samples newer than t, oldest first.
+// Since returns the samples newer than t, oldest first (none when the file
+// cannot be read).
 func (h *History) Since(t time.Time) []api.Sample {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	i := len(h.samples)
-	for i > 0 && h.samples[i-1].Time.After(t) {
-		i--
-	}
-	return append([]api.Sample(nil), h.samples[i:]...)
+	out, _ := h.read(t)
+	return out
 }
 
 // Len is the number of samples kept.
 func (h *History) Len() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return len(h.samples)
+	return len(h.Since(time.Time{}))
 }
 
 // ParseRange reads a history range: "1h", "24h", "7d" or any Go duration.

@@ -387,20 +387,40 @@ func (w *Watcher) reconfigure(ctx context.Context, n WatcherConfig) {
 	w.publish()
 }
 
-// armTimer sets the timer to the next moment something is due: FSD, the
-// next second of a running countdown (the tray's display), NOCOMM, or the
-// next history sample.
+// armTimer sets the timer to the next moment something is due (wakeAt).
 func (w *Watcher) armTimer(t *time.Timer) {
 	now := w.now()
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	t.Reset(max(w.wakeAt(now).Sub(now), 0))
+}
+
+// wakeAt is the next moment the loop has something to do by the clock: FSD,
+// the next second of a running countdown (the tray's display), NOCOMM, a
+// retry of a failed shutdown, the end of the wait for a first poll. Right
+// after tick it must be later than now, or the loop would spin until the
+// next poll (measured: 1 s of a core and 6 MB of garbage each time). The
+// history needs no wake-up: samples are taken on polls.
+func (w *Watcher) wakeAt(now time.Time) time.Time {
 	next := now.Add(time.Hour)
 	earlier := func(at time.Time) {
 		if !at.IsZero() && at.Before(next) {
 			next = at
 		}
 	}
+	waitingPoll := w.resumed && !w.polled && now.Before(w.startedAt.Add(ResumeWait))
 	if w.cd.Running() {
 		if !w.cd.Fired() {
-			earlier(w.cd.FSDAt())
+			at := w.cd.FSDAt()
+			if waitingPoll {
+				// due holds FSD back until the first poll or ResumeWait.
+				at = later(at, w.startedAt.Add(ResumeWait))
+			}
+			earlier(at)
 		}
 		earlier(now.Truncate(time.Second).Add(time.Second))
 	}
@@ -408,19 +428,17 @@ func (w *Watcher) armTimer(t *time.Timer) {
 	if w.failed != "" {
 		earlier(w.retryAt)
 	}
-	if w.resumed && !w.polled {
+	if waitingPoll {
 		earlier(w.startedAt.Add(ResumeWait))
 	}
-	if !w.lastSample.IsZero() {
-		earlier(w.lastSample.Add(w.cfg.HistoryEvery))
+	return next
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
 	}
-	if !t.Stop() {
-		select {
-		case <-t.C:
-		default:
-		}
-	}
-	t.Reset(max(next.Sub(now), 0))
+	return b
 }
 
 func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
