@@ -7,7 +7,8 @@ package main
 //   - nutmeg (go build -tags nogui): every command except the windows, no
 //     Fyne linked; `nutmeg window|wizard|screenshots` execs nutmeg-gui from
 //     the same directory (or $PATH) with the same arguments;
-//   - nutmeg-gui (go build, no tag): every command, the windows included.
+//   - nutmeg-gui (go build -tags no_emoji: no Fyne emoji font, see the
+//     Makefile): every command, the windows included.
 //
 // gui_linked.go and gui_exec.go are the two halves; the commands' names and
 // synopses live here once.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,54 +16,75 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/widget"
 )
 
-// The benchmark runs the window as a child process: this test binary again,
-// with benchChildEnv naming the service socket to follow. The child is the
-// window exactly as `nutmeg window` builds it (real GL driver), minus the
-// command-line wiring.
+// The benchmarks run a window as a child process: this test binary again,
+// with benchChildEnv naming the service socket to follow (the window exactly
+// as `nutmeg window` builds it, real GL driver, minus the command-line
+// wiring), or "minimal" for a Fyne window with one label (Fyne's own floor).
 const benchChildEnv = "NUTMEG_WINDOW_BENCH_SOCKET"
 
+// Knobs for looking into the figures (make bench sets neither):
+// NUTMEG_BENCH_PERIOD is each measurement's length (a Go duration, default
+// 10s); NUTMEG_BENCH_PERF names a directory where `perf record` writes a
+// call-graph profile of the window process for each period (idle.data,
+// countdown.data, floor.data; `perf report -i DIR/idle.data`).
+const (
+	benchPeriodEnv = "NUTMEG_BENCH_PERIOD"
+	benchPerfEnv   = "NUTMEG_BENCH_PERF"
+)
+
 func TestMain(m *testing.M) {
-	if sock := os.Getenv(benchChildEnv); sock != "" {
+	switch sock := os.Getenv(benchChildEnv); sock {
+	case "":
+		os.Exit(m.Run())
+	case "minimal":
+		minimalChild()
+	default:
 		benchChild(sock)
-		return
 	}
-	os.Exit(m.Run())
 }
 
-// benchChild shows the window on sock and prints "ready" once it shows the
-// UPS's figures.
+// benchChild shows the window on sock, following it as `nutmeg window`
+// does (Follow: the feed, the countdown's second and the minute's history),
+// and prints "ready" once it shows the UPS's figures.
 func benchChild(sock string) {
 	a := app.NewWithID("io.github.nutmeg_ups.nutmeg.bench")
 	feed := &Feed{Socket: sock}
-	w := New(a, Config{Backend: feed})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	var w *Window
 	said := false
-	go feed.Run(ctx, func(u Update) {
+	w = New(a, Config{Backend: feed, Post: func(f func()) {
 		fyne.Do(func() {
-			w.Apply(u)
+			f()
 			if !said && w.Figure("Battery charge") != Unknown {
 				said = true
 				fmt.Println("ready")
 			}
 		})
-	})
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.Follow(ctx, feed)
 	w.Window().ShowAndRun()
 }
 
-// BenchmarkWindowIdle prints the status window process's RSS and CPU over
-// 10 s with nothing changing, then over 10 s of a running countdown (the
-// service pushes a state every second and the window redraws its header).
-// It needs an X display (make bench runs it under Xvfb, with software GL).
-func BenchmarkWindowIdle(b *testing.B) {
-	if os.Getenv("DISPLAY") == "" {
-		b.Skip("no X display (run through .ci/with-desktop.sh, as make bench does)")
-	}
-	svc := startService(b, labDev("OL"))
+// minimalChild shows a window of the status window's size with one label
+// and prints "ready" once the app runs: what any Fyne 2.7 window costs.
+func minimalChild() {
+	a := app.NewWithID("io.github.nutmeg_ups.nutmeg.bench.minimal")
+	win := a.NewWindow("Fyne floor")
+	win.SetContent(widget.NewLabel("One label, nothing changes"))
+	win.Resize(fyne.NewSize(640, 520))
+	a.Lifecycle().SetOnStarted(func() { fmt.Println("ready") })
+	win.ShowAndRun()
+}
+
+// startBenchChild runs the child with env and returns its pid once it says
+// "ready".
+func startBenchChild(b *testing.B, env string) int {
 	cmd := exec.Command(os.Args[0], "-test.run", "^$")
-	cmd.Env = append(os.Environ(), benchChildEnv+"="+svc.socket())
+	cmd.Env = append(os.Environ(), benchChildEnv+"="+env)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -71,7 +93,7 @@ func BenchmarkWindowIdle(b *testing.B) {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -84,27 +106,76 @@ func BenchmarkWindowIdle(b *testing.B) {
 	select {
 	case <-ready:
 	case <-time.After(60 * time.Second):
-		b.Fatal("the window never showed the UPS's figures")
+		b.Fatal("the window never got ready")
 	}
-	pid := cmd.Process.Pid
-	const period = 10 * time.Second
-	measure := func() (cpuPct float64, rssMiB float64) {
-		c0, _ := procStat(b, pid)
-		time.Sleep(period)
-		c1, rss := procStat(b, pid)
-		return 100 * float64(c1-c0) / float64(period), float64(rss) / 1024
+	return cmd.Process.Pid
+}
+
+// measureChild returns the process's CPU use and RSS over one period,
+// recorded by perf as name.data when NUTMEG_BENCH_PERF asks for it.
+func measureChild(b *testing.B, pid int, name string) (cpuPct float64, rssMiB float64) {
+	period := 10 * time.Second
+	if v := os.Getenv(benchPeriodEnv); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("%s: %v", benchPeriodEnv, err)
+		}
+		period = d
 	}
+	var perf *exec.Cmd
+	if dir := os.Getenv(benchPerfEnv); dir != "" {
+		perf = exec.Command("perf", "record", "-q", "-F", "997", "-g", "-p", strconv.Itoa(pid),
+			"-o", filepath.Join(dir, name+".data"))
+		perf.Stderr = os.Stderr
+		if err := perf.Start(); err != nil {
+			b.Fatalf("perf: %v", err)
+		}
+		defer func() { perf.Process.Signal(os.Interrupt); perf.Wait() }()
+	}
+	c0, _ := procStat(b, pid)
+	time.Sleep(period)
+	c1, rss := procStat(b, pid)
+	return 100 * float64(c1-c0) / float64(period), float64(rss) / 1024
+}
+
+// BenchmarkWindowIdle prints the status window process's RSS and CPU over
+// 10 s with nothing changing, then over 10 s of a running countdown (the
+// service pushes a state every second and the window redraws its header).
+// It needs an X display (make bench runs it under Xvfb, with software GL).
+func BenchmarkWindowIdle(b *testing.B) {
+	if os.Getenv("DISPLAY") == "" {
+		b.Skip("no X display (run through .ci/with-desktop.sh, as make bench does)")
+	}
+	svc := startService(b, labDev("OL"))
+	pid := startBenchChild(b, svc.socket())
 	for i := 0; i < b.N; i++ {
 		time.Sleep(3 * time.Second) // let start-up settle
-		cpu, rss := measure()
+		cpu, rss := measureChild(b, pid, "idle")
 		b.ReportMetric(rss, "idle-RSS-MiB")
 		b.ReportMetric(cpu, "idle-CPU-%")
 		svc.lab.WriteDev("ups.dev", labDev("OB DISCHRG"))
 		time.Sleep(3 * time.Second)
-		cpu, rss = measure()
+		cpu, rss = measureChild(b, pid, "countdown")
 		b.ReportMetric(rss, "countdown-RSS-MiB")
 		b.ReportMetric(cpu, "countdown-CPU-%")
 		svc.lab.WriteDev("ups.dev", labDev("OL"))
+	}
+}
+
+// BenchmarkFyneFloor measures a Fyne window with one label that never
+// changes, the same way: what Fyne 2.7's GLFW driver costs by itself (it
+// polls events and checks for dirty windows 60 times a second, drawn or
+// not), the floor under BenchmarkWindowIdle.
+func BenchmarkFyneFloor(b *testing.B) {
+	if os.Getenv("DISPLAY") == "" {
+		b.Skip("no X display (run through .ci/with-desktop.sh, as make bench does)")
+	}
+	pid := startBenchChild(b, "minimal")
+	for i := 0; i < b.N; i++ {
+		time.Sleep(3 * time.Second)
+		cpu, rss := measureChild(b, pid, "floor")
+		b.ReportMetric(rss, "idle-RSS-MiB")
+		b.ReportMetric(cpu, "idle-CPU-%")
 	}
 }
 

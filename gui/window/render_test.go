@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/client"
 )
 
 // demoSnapshot is a fixed picture of a power failure with a running
@@ -154,4 +156,36 @@ func labelsInTree(o fyne.CanvasObject) string {
 		}
 	}
 	return strings.Join(s, " | ")
+}
+
+// A link that comes and goes flips the header between the same glyphs: each
+// is drawn once and shown again from the cache, and the cache stays small
+// while the charge moves on.
+func TestGlyphDrawnOncePerState(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := New(a, Config{Post: func(f func()) { f() }, Location: time.UTC})
+	onBattery := func(charge string) Update {
+		st := client.NewStatus("ups", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": charge}, time.Now())
+		return Update{Linked: true, State: &api.State{UPS: "ups", Connected: true, Status: &st}}
+	}
+	w.Apply(onBattery("90"))
+	first := w.glyph.Image
+	w.Apply(Update{Linked: false})
+	lost := w.glyph.Image
+	if lost == first {
+		t.Fatal("the glyph did not change when the link went")
+	}
+	w.Apply(onBattery("90"))
+	if w.glyph.Image != first {
+		t.Error("the on-battery glyph was drawn again, not taken from the cache")
+	}
+	for c := 80; c > 60; c-- {
+		w.Apply(onBattery(strconv.Itoa(c)))
+	}
+	if len(w.glyphs) > maxGlyphs {
+		t.Errorf("%d glyphs kept, at most %d wanted", len(w.glyphs), maxGlyphs)
+	}
+	if w.shownGlyph.Charge != 61 {
+		t.Errorf("the glyph shows charge %v, want 61", w.shownGlyph.Charge)
+	}
 }

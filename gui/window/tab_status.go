@@ -3,6 +3,8 @@ package window
 // The Status tab's header (state in words, glyph, countdown) and figures.
 
 import (
+	"image"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
 
@@ -24,12 +26,32 @@ func (w *Window) showState() {
 	}
 	if g := icon.ForState(w.linked, w.state); g != w.shownGlyph {
 		w.shownGlyph = g
-		w.glyph.Image = icon.Draw(g, 64)
+		w.glyph.Image = w.glyphFor(g)
 		w.glyph.Refresh()
 	}
 	w.showCountdown()
 	w.showFigures(Figures(w.state.Status))
 	w.showCommands()
+}
+
+// maxGlyphs bounds the drawn glyphs kept: the states a link flips between,
+// while the charge, part of the state, slowly moves on.
+const maxGlyphs = 8
+
+// glyphFor draws the header's glyph for g once: drawing one costs about
+// 30 ms of CPU (icon's 4×4-sampled rasterizer), and a link that comes and
+// goes flips between the same two or three states, several times a second
+// at worst.
+func (w *Window) glyphFor(g icon.State) image.Image {
+	if img, ok := w.glyphs[g]; ok {
+		return img
+	}
+	if len(w.glyphs) >= maxGlyphs {
+		clear(w.glyphs)
+	}
+	img := icon.Draw(g, 64)
+	w.glyphs[g] = img
+	return img
 }
 
 func (w *Window) showCountdown() {

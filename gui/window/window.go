@@ -2,6 +2,7 @@ package window
 
 import (
 	"context"
+	"image"
 	"sync/atomic"
 	"time"
 
@@ -122,8 +123,9 @@ type Window struct {
 	// countdown; an idle window should not wake the GL driver).
 	shownHead  Headline
 	shownGlyph icon.State
-	chartShown bool // the chart shows w.history for w.rng
-	emptyReads int  // quick re-reads of an empty history so far
+	glyphs     map[icon.State]image.Image // drawn glyphs by state (glyphFor)
+	chartShown bool                       // the chart shows w.history for w.rng
+	emptyReads int                        // quick re-reads of an empty history so far
 }
 
 // New builds the window in app a (not shown yet).
@@ -144,7 +146,8 @@ func New(a fyne.App, cfg Config) *Window {
 		figureVals: map[string]*widget.Label{}, cmdButtons: map[string]*widget.Button{}}
 
 	w.shownGlyph = icon.State{Level: icon.Unreachable, Charge: -1}
-	w.glyph = canvas.NewImageFromImage(icon.Draw(w.shownGlyph, 64))
+	w.glyphs = map[icon.State]image.Image{}
+	w.glyph = canvas.NewImageFromImage(w.glyphFor(w.shownGlyph))
 	w.glyph.FillMode = canvas.ImageFillContain
 	w.glyph.SetMinSize(fyne.NewSize(48, 48))
 	w.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
