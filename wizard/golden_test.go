@@ -18,8 +18,7 @@ func TestPagesGolden(t *testing.T) {
 	for _, name := range []string{"light", "dark"} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
-			app := test.NewTempApp(t)
-			app.Settings().SetTheme(ThemeVariant(Variants[name]))
+			app := sharedApp(Variants[name])
 			shots, err := CapturePages(app, e.deps(t, db, &pictureApplier{files: filesApplier{dir: e.confDir}}), name+"/")
 			if err != nil {
 				t.Fatal(err)

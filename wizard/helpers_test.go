@@ -100,8 +100,7 @@ func (e *env) deps(t testing.TB, db *driverdb.DB, a Applier) Deps {
 // at variant, and waits for the probe.
 func open(t *testing.T, d Deps, variant fyne.ThemeVariant) *Wizard {
 	t.Helper()
-	app := test.NewTempApp(t)
-	app.Settings().SetTheme(ThemeVariant(variant))
+	app := sharedApp(variant)
 	f, err := Start(d)
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +114,26 @@ func open(t *testing.T, d Deps, variant fyne.ThemeVariant) *Wizard {
 	})
 	w.Wait()
 	return w
+}
+
+// apps holds one test app per theme variant, shared by the tests of this
+// package (they run one at a time). A fresh test app, and every theme
+// change, empties Fyne's text-measure cache, and measuring the wizard's
+// texts again (shaping, word wrap) was most of each test's time, ten times
+// over under -race. Each test still gets its own wizard, window, settings
+// file, keyring and NUT dir: the app holds no state a test looks at.
+var apps = map[fyne.ThemeVariant]fyne.App{}
+
+// sharedApp makes variant's app the current one.
+func sharedApp(variant fyne.ThemeVariant) fyne.App {
+	app, ok := apps[variant]
+	if !ok {
+		app = test.NewApp()
+		app.Settings().SetTheme(ThemeVariant(variant))
+		apps[variant] = app
+	}
+	fyne.SetCurrentApp(app)
+	return app
 }
 
 func light() fyne.ThemeVariant { return theme.VariantLight }

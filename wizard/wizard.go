@@ -144,13 +144,12 @@ func (w *Wizard) build() {
 
 // showPage shows the flow's current page with its values.
 func (w *Wizard) showPage() {
-	for p, o := range w.objects {
-		if p == w.flow.Page {
-			o.Show()
-		} else {
-			o.Hide()
-		}
-	}
+	// Only the shown page is in the tree: every edit refreshes the tree
+	// (changed), and refreshing the seven hidden pages too (each label
+	// wrapped and shaped again) was most of a keystroke's cost.
+	o := w.objects[w.flow.Page]
+	o.Show()
+	w.body.Objects = []fyne.CanvasObject{o}
 	w.title.SetText(T.PageTitles[w.flow.Page.String()])
 	w.pages[w.flow.Page].load()
 	w.changed()
@@ -201,8 +200,8 @@ func (w *Wizard) changed() {
 		w.backBtn.Show()
 		w.cancelBtn.Show()
 	}
-	// texts and rows changed size: lay the page out again
-	w.objects[f.Page].Refresh()
+	// texts and rows changed size: lay the page out again (the scroll
+	// refreshes its content, the shown page, once)
 	w.scroll.Refresh()
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 )
 
 // These tests run the real NUT 2.8.0 daemons on rendered files. upsmon is
@@ -97,7 +98,9 @@ func startUpsmon(t *testing.T, lab *nutlab.Lab) *nutlab.Proc {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		p := lab.StartUpsmon()
-		for wait := time.Now().Add(time.Second); time.Now().Before(wait) && !p.Exited(); {
+		// Busy shows within a second; an upsmon whose pid file names it
+		// (its child writes it) is past that check, so no need to wait on.
+		for wait := time.Now().Add(time.Second); time.Now().Before(wait) && !p.Exited() && !ownsPidFile(p); {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if !p.Exited() || !strings.Contains(p.Output(), busy) || time.Now().After(deadline) {
@@ -106,6 +109,15 @@ func startUpsmon(t *testing.T, lab *nutlab.Lab) *nutlab.Proc {
 		lab.Stop("upsmon")
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// ownsPidFile reports whether upsmon's pid file names p or its child.
+func ownsPidFile(p *nutlab.Proc) bool {
+	pid, err := pidfile.Read(pidfile.Upsmon)
+	if err != nil || pid <= 0 || p.Cmd.Process == nil {
+		return false
+	}
+	return pid == p.Cmd.Process.Pid || pidfile.ParentOf(pid) == p.Cmd.Process.Pid
 }
 
 // upsdSession sends lines to upsd on one connection and returns the first

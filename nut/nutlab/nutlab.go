@@ -239,8 +239,14 @@ func LockUpsmon(t testing.TB) *os.File {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	if err := filelock.Lock(f); err != nil {
 		t.Fatal(err)
+	}
+	// Said so that a test's time can be read net of the wait: other test
+	// processes (other packages, other checkouts) hold the lock meanwhile.
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Logf("waited %v for the upsmon lock", d.Round(time.Millisecond))
 	}
 	return f
 }
