@@ -60,7 +60,7 @@ type Lab struct {
 type Proc struct {
 	Name string
 	Cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *SyncBuffer
 	done chan struct{}
 }
 
@@ -183,7 +183,7 @@ func (l *Lab) Start(name string, bin string, args ...string) *Proc {
 	cmd := exec.Command(filepath.Join(Bin, bin), args...)
 	cmd.Env = l.Env()
 	cmd.Dir = l.Dir
-	out := &syncBuffer{}
+	out := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = procgroup.Attr()
 	if err := cmd.Start(); err != nil {
@@ -415,18 +415,19 @@ func (l *Lab) Logs() string {
 	return b.String()
 }
 
-type syncBuffer struct {
+// SyncBuffer collects a process's output while a test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

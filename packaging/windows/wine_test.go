@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -397,7 +396,7 @@ func TestTrayBalloonUnderWine(t *testing.T) {
 	}
 	lab := upsdLab(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &nutlab.SyncBuffer{}
 	cmd := wine(t, ctx, filepath.Join(bin, "nutmeg-tray.exe"), "--server", lab.Addr(), "--ups", "ups")
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -430,22 +429,4 @@ func TestTrayBalloonUnderWine(t *testing.T) {
 	if strings.Contains(out.String(), "Shell_NotifyIcon") {
 		t.Fatalf("a balloon failed:\n%s", out.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer that the test reads while the program writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
