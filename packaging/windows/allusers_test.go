@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
 
 // winePrefix is a WINEPREFIX of the test's own (made in about 20 s): the
@@ -78,6 +79,29 @@ func (p *winePrefix) credentials(ctx context.Context) string {
 }
 
 // waitGone waits until path no longer exists.
+// waitLogins is Lab.WaitLogins that returns instead of failing the test,
+// so the caller can add the services' own logs to the message.
+// alive, when not nil, says why the wait is already lost (a service ended).
+func waitLogins(lab *nutlab.Lab, n int, within time.Duration, alive func() error) error {
+	want := fmt.Sprintf("NUMLOGINS ups %d", n)
+	deadline := time.Now().Add(within)
+	for {
+		last, err := lab.Query("GET NUMLOGINS ups")
+		if last == want {
+			return nil
+		}
+		if alive != nil {
+			if err := alive(); err != nil {
+				return fmt.Errorf("upsd says %q: %w", last, err)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("upsd says %q (%v) after %v, want %q", last, err, within, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func waitGone(path string, within time.Duration) bool {
 	for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		if _, err := os.Stat(path); os.IsNotExist(err) {
@@ -283,13 +307,23 @@ func TestUninstallRemovesSettingsUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	procs := map[string]*exec.Cmd{}
+	outs := map[string]*nutlab.SyncBuffer{}
 	for name, exe := range map[string]string{"installed": exe, "elsewhere": winPath(filepath.Join(other, "nutmeg.exe"))} {
 		cmd := p.cmd(ctx, nil, exe, "service", "--settings", winPath(settings),
 			"--state", winPath(filepath.Join(lab.Dir, "state-"+name)))
+		outs[name] = &nutlab.SyncBuffer{}
+		cmd.Stdout, cmd.Stderr = outs[name], outs[name]
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		procs[name] = cmd
+	}
+	serviceLogs := func() string {
+		var b strings.Builder
+		for name, out := range outs {
+			fmt.Fprintf(&b, "--- nutmeg.exe service (%s):\n%s\n", name, out.String())
+		}
+		return b.String()
 	}
 	exited := map[string]chan error{}
 	for name, cmd := range procs {
@@ -303,7 +337,20 @@ func TestUninstallRemovesSettingsUnderWine(t *testing.T) {
 			<-ch
 		}
 	})
-	lab.WaitLogins("ups", 2, 90*time.Second)
+	running := func() error {
+		for name, ch := range exited {
+			select {
+			case err := <-ch:
+				ch <- err
+				return fmt.Errorf("the service run from %s ended: %v", name, err)
+			default:
+			}
+		}
+		return nil
+	}
+	if err := waitLogins(lab, 2, 90*time.Second, running); err != nil {
+		t.Fatalf("both services logged in? %v\n%s%s", err, serviceLogs(), lab.Logs())
+	}
 
 	start := time.Now()
 	if err := p.cmd(ctx, nil, filepath.Join(inst, "uninstall.exe"), "/S", "/REMOVESETTINGS").Run(); err != nil {
@@ -333,7 +380,9 @@ func TestUninstallRemovesSettingsUnderWine(t *testing.T) {
 		t.Errorf("the uninstaller ended a nutmeg.exe run from elsewhere (%v)", err)
 	default:
 	}
-	lab.WaitLogins("ups", 1, 20*time.Second) // the other one still follows the UPS
+	if err := waitLogins(lab, 1, 20*time.Second, nil); err != nil { // the other one still follows the UPS
+		t.Errorf("after the uninstall: %v\n%s%s", err, serviceLogs(), lab.Logs())
+	}
 	c := p.credentials(ctx)
 	if strings.Contains(c, "nutmeg:") {
 		t.Errorf("Nutmeg's passwords are still in the Credential Manager:\n%s", c)
