@@ -21,7 +21,7 @@ const DefaultTimeout = 1500 * time.Millisecond
 
 // Options configures Probe. The zero value probes this machine.
 type Options struct {
-	USB      usb.Bus  // nil: the real bus (libusb)
+	USB      usb.Bus  // nil: the platform's real bus (sysfs on Linux)
 	NoUSB    bool     // skip USB
 	Ports    []string // serial ports to probe, listed or not; none: every listed port
 	NoSerial bool     // skip listing serial ports (explicit Ports are still probed)
@@ -84,7 +84,7 @@ func Probe(ctx context.Context, o Options) (Report, error) {
 	if !o.NoUSB {
 		bus := o.USB
 		if bus == nil {
-			bus = usb.System{}
+			bus = systemUSB()
 		}
 		wg.Add(1)
 		go func() {

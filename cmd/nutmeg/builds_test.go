@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +81,35 @@ func TestNoguiBuildLinksNoFyne(t *testing.T) {
 		}
 		if got := strings.Contains(string(mods), "fyne.io/fyne/v2"); got != want {
 			t.Errorf("%s links Fyne: %v, want %v", bin, got, want)
+		}
+	}
+}
+
+// On Linux the USB devices come from sysfs: neither binary links gousb or
+// libusb (with them, the service's RSS was 1.2 MiB higher for a library it
+// never calls; `make bench`).
+func TestLinuxBuildsLinkNoLibUSB(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("sysfs is Linux's")
+	}
+	dir := pair(t)
+	for _, bin := range []string{"nutmeg", guiName} {
+		mods, err := exec.Command("go", "version", "-m", filepath.Join(dir, bin)).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(mods), "github.com/google/gousb") {
+			t.Errorf("%s links gousb", bin)
+		}
+		if _, err := exec.LookPath("ldd"); err != nil {
+			continue
+		}
+		libs, err := exec.Command("ldd", filepath.Join(dir, bin)).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ldd %s: %v\n%s", bin, err, libs)
+		}
+		if strings.Contains(string(libs), "libusb") {
+			t.Errorf("%s is linked with libusb:\n%s", bin, libs)
 		}
 	}
 }

@@ -14,9 +14,6 @@ import (
 // description), which is enough to suggest a driver by VID:PID.
 type SetupAPI struct{}
 
-// System is this platform's real Bus.
-type System = SetupAPI
-
 // Devices lists the present USB devices.
 func (SetupAPI) Devices(ctx context.Context) ([]Device, error) {
 	set, err := windows.SetupDiGetClassDevsEx(nil, "USB", 0, windows.DIGCF_PRESENT|windows.DIGCF_ALLCLASSES, 0, "")

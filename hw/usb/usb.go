@@ -1,6 +1,7 @@
 // Package usb lists the USB devices attached to this machine and says
 // whether NUT's driver user may open them. The listing sits behind the Bus
-// interface so tests supply devices; LibUSB is the real one (gousb).
+// interface so tests supply devices; the real ones are Sysfs (Linux),
+// SetupAPI (Windows) and hw/usb/libusb (elsewhere).
 package usb
 
 import (

@@ -1,6 +1,10 @@
 //go:build cgo && !windows
 
-package usb
+// Package libusb lists USB devices through libusb (gousb): the real bus on
+// Unix systems without Linux's sysfs, and on Linux the second opinion that
+// tests hold sysfs to. It is its own package so that importing hw/usb
+// does not link libusb into Linux's binaries, which read sysfs.
+package libusb
 
 import (
 	"context"
@@ -11,15 +15,17 @@ import (
 	"strings"
 
 	"github.com/google/gousb"
+
+	"github.com/nutmeg-ups/nutmeg/hw/usb"
 )
 
-// LibUSB is the real Bus, through libusb.
-type LibUSB struct{}
+// Bus is a usb.Bus through libusb.
+type Bus struct{}
 
 // Devices enumerates every device, then opens each one alone to read its
 // strings, so that one device that cannot be opened does not hide the
 // others' strings.
-func (LibUSB) Devices(ctx context.Context) (devs []Device, err error) {
+func (Bus) Devices(ctx context.Context) (devs []usb.Device, err error) {
 	uctx, err := newContext()
 	if err != nil {
 		// No usbfs at all (some containers): no USB devices to offer.
@@ -60,8 +66,8 @@ func newContext() (c *gousb.Context, err error) {
 	return gousb.NewContext(), nil
 }
 
-func fromDesc(d *gousb.DeviceDesc) Device {
-	dev := Device{Bus: d.Bus, Address: d.Address, Vendor: uint16(d.Vendor), Product: uint16(d.Product), Class: uint8(d.Class)}
+func fromDesc(d *gousb.DeviceDesc) usb.Device {
+	dev := usb.Device{Bus: d.Bus, Address: d.Address, Vendor: uint16(d.Vendor), Product: uint16(d.Product), Class: uint8(d.Class)}
 	if len(d.Path) > 0 {
 		parts := make([]string, len(d.Path))
 		for i, p := range d.Path {
@@ -81,13 +87,13 @@ func fromDesc(d *gousb.DeviceDesc) Device {
 			}
 		}
 	}
-	dev.HID = dev.Class == ClassHID || seen[ClassHID]
+	dev.HID = dev.Class == usb.ClassHID || seen[usb.ClassHID]
 	return dev
 }
 
 // readStrings opens exactly this device (by bus and address) and reads its
 // manufacturer, product and serial strings.
-func readStrings(uctx *gousb.Context, want *gousb.DeviceDesc, dev *Device) {
+func readStrings(uctx *gousb.Context, want *gousb.DeviceDesc, dev *usb.Device) {
 	opened, err := uctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
 		return d.Bus == want.Bus && d.Address == want.Address
 	})
