@@ -53,10 +53,13 @@ vet:
 # .ci/with-desktop.sh starts and always stops.
 # ... and the boot test where this machine can boot a container (root,
 # systemd-nspawn); elsewhere it says why it skipped, except under CI=true.
+# Each test binary runs in a mount namespace of its own with an empty
+# /run/nut (.ci/own-run-nut.sh), where upsmon's fixed pid file is, so
+# packages that start upsmon run side by side.
 # make windows builds $(WINBIN) first: packaging/windows's tests run it
 # under Wine (screenshots, installer, the service against a real upsd).
 test: deps vet windows wine-test
-	NUTMEG_WINDOWS_BIN=$(CURDIR)/$(WINBIN) .ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m ./...
+	NUTMEG_WINDOWS_BIN=$(CURDIR)/$(WINBIN) .ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m -exec $(CURDIR)/.ci/own-run-nut.sh ./...
 	@rc=0; packaging/systemtest/boot-test.sh --check || rc=$$?; \
 	case $$rc in 0) $(MAKE) --no-print-directory test-system ;; 1) ;; *) exit 1 ;; esac
 

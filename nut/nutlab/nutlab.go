@@ -231,11 +231,18 @@ func (l *Lab) StartUpsmon() *Proc {
 }
 
 // LockUpsmon serialises upsmon instances across test processes: go test
-// runs packages in parallel, and upsmon allows one instance per machine. The
+// runs packages in parallel, and upsmon allows one instance per mount
+// namespace (its pid file is /run/nut/upsmon.pid). The lock lives beside
+// that pid file where this user may write there, so test binaries that
+// `make test` runs in mount namespaces of their own (.ci/own-run-nut.sh)
+// do not wait for one another; elsewhere it is in the temp dir. The
 // returned file holds the lock until closed (or the process exits).
 func LockUpsmon(t testing.TB) *os.File {
 	t.Helper()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "nutmeg-upsmon.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	f, err := os.OpenFile(filepath.Join(filepath.Dir(pidfile.Upsmon), "nutmeg-test-upsmon.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		f, err = os.OpenFile(filepath.Join(os.TempDir(), "nutmeg-upsmon.lock"), os.O_CREATE|os.O_RDWR, 0o666)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
