@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := bin/nutmeg
 
-.PHONY: run demo test bench build deps vet clean deb test-system windows wine-test
+.PHONY: run demo test test-steps bench build deps vet clean deb test-system windows wine-test
 
 deps:
 	@.ci/deps.sh
@@ -58,7 +58,15 @@ vet:
 # packages that start upsmon run side by side.
 # make windows builds $(WINBIN) first: packaging/windows's tests run it
 # under Wine (screenshots, installer, the service against a real upsd).
-test: deps vet windows wine-test
+test:
+	@start=$$(date +%s); rc=0; $(MAKE) --no-print-directory test-steps || rc=$$?; \
+	if [ $$rc = 0 ]; then d="$${XDG_CACHE_HOME:-$$HOME/.cache}/nutmeg"; mkdir -p "$$d"; \
+		echo "$$(( $$(date +%s) - start )) $$(date -u +%Y-%m-%dT%H:%MZ)" >"$$d/make-test-seconds"; fi; \
+	exit $$rc
+
+# make test's steps; make test times them (make bench's table shows the
+# last successful run's wall time).
+test-steps: deps vet windows wine-test
 	NUTMEG_WINDOWS_BIN=$(CURDIR)/$(WINBIN) .ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m -exec $(CURDIR)/.ci/own-run-nut.sh ./...
 	@rc=0; packaging/systemtest/boot-test.sh --check || rc=$$?; \
 	case $$rc in 0) $(MAKE) --no-print-directory test-system ;; 1) ;; *) exit 1 ;; esac
@@ -80,9 +88,15 @@ wine-test:
 windows: deps
 	packaging/windows/build.sh $(WINBIN)
 
+# Every benchmark, one package at a time (another package's benchmark
+# running beside it would be in its CPU figures), then issue 14's table from
+# their figures (.ci/bench-table.sh): Nutmeg next to NUT's own programs in
+# the same run.
 bench:
 	@.ci/deps.sh bench
-	.ci/with-desktop.sh $(GO) test -tags $(GUI_TAGS) -run '^$$' -bench . -benchmem ./...
+	@mkdir -p bin
+	set -o pipefail; .ci/with-desktop.sh $(GO) test -p 1 -tags $(GUI_TAGS) -run '^$$' -bench . -benchmem ./... | tee bin/bench.txt
+	@.ci/bench-table.sh bin/bench.txt
 
 clean:
 	rm -rf bin
