@@ -294,8 +294,12 @@ func runAllUsers(e *env) error {
 			stop()
 		}()
 	}
+	// SocketMode 0o666: every interactive user may read the API's token
+	// file, so the trays of whoever is logged on follow (and may postpone)
+	// the service that protects their PC, as the nutmeg group's members do
+	// with Linux's system service.
 	sv, err := service.New(service.Config{Settings: s, SettingsPath: path, Secrets: a.store(),
-		StateDir: a.dir, Native: true, Log: log})
+		StateDir: a.dir, Native: true, SocketMode: 0o666, Log: log})
 	if err != nil {
 		return err
 	}

@@ -20,9 +20,11 @@ import (
 const magic = "nutmeg-tcp"
 
 // Listen listens on a free loopback port and writes "nutmeg-tcp ADDR TOKEN"
-// to path, a file that only this user (and SYSTEM) may read; mode is
-// ignored (Windows uses the ACL). Close removes the file.
-func Listen(path string, _ os.FileMode) (net.Listener, error) {
+// to path, a file that only this user and SYSTEM may read, plus the
+// interactive users when mode lets others in (mode&0o006: the all-users
+// service, whose users' trays follow it as a Linux system service's group
+// does); Windows has no other use for mode. Close removes the file.
+func Listen(path string, mode os.FileMode) (net.Listener, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("listen for %s: %w", path, err)
@@ -33,7 +35,7 @@ func Listen(path string, _ os.FileMode) (net.Listener, error) {
 		return nil, fmt.Errorf("listen for %s: token: %w", path, err)
 	}
 	l := &listener{Listener: ln, path: path, token: hex.EncodeToString(tok[:])}
-	if err := writePrivate(path, magic+" "+ln.Addr().String()+" "+l.token+"\n"); err != nil {
+	if err := writePrivate(path, magic+" "+ln.Addr().String()+" "+l.token+"\n", mode&0o006 != 0); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("listen for %s: %w", path, err)
 	}
@@ -108,14 +110,30 @@ func Dial(ctx context.Context, path string) (net.Conn, error) {
 	return c, nil
 }
 
-// writePrivate replaces path with a file whose ACL admits only this user
-// and SYSTEM (no inheritance from the directory).
-func writePrivate(path, content string) error {
+// tokenSDDL is the token file's ACL: protected (nothing inherited), full
+// access for this process's user and SYSTEM, read for the interactive
+// users (IU: whoever is logged on at the console or over RDP) when asked.
+func tokenSDDL(interactive bool) (string, error) {
 	tu, err := windows.GetCurrentProcessToken().GetTokenUser()
 	if err != nil {
-		return fmt.Errorf("this user: %w", err)
+		return "", fmt.Errorf("this user: %w", err)
 	}
-	sd, err := windows.SecurityDescriptorFromString("D:P(A;;FA;;;" + tu.User.Sid.String() + ")(A;;FA;;;SY)")
+	sddl := "D:P(A;;FA;;;" + tu.User.Sid.String() + ")(A;;FA;;;SY)"
+	if interactive {
+		sddl += "(A;;FR;;;IU)"
+	}
+	return sddl, nil
+}
+
+// writePrivate replaces path with a file whose ACL admits only this user
+// and SYSTEM (no inheritance from the directory), and lets the interactive
+// users read it when interactive is set.
+func writePrivate(path, content string, interactive bool) error {
+	sddl, err := tokenSDDL(interactive)
+	if err != nil {
+		return err
+	}
+	sd, err := windows.SecurityDescriptorFromString(sddl)
 	if err != nil {
 		return fmt.Errorf("security descriptor: %w", err)
 	}

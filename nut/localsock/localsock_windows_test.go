@@ -5,9 +5,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
 
 	"github.com/nutmeg-ups/nutmeg/nut/testdir"
 )
@@ -73,3 +77,61 @@ func TestTokenRequired(t *testing.T) {
 		t.Fatal("the client with the token was not accepted")
 	}
 }
+
+// The token file's ACL: this user and SYSTEM only, so another user cannot
+// take the token and steer this user's service; with mode letting others
+// in (the all-users service), the interactive users may read it too, so
+// their trays can follow the service that protects their PC. Checked on
+// the descriptor as Windows parses it: Wine 8 neither keeps a file's
+// descriptor nor enforces it, so who is refused is not tested here.
+func TestTokenFileACL(t *testing.T) {
+	tu, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := tu.User.Sid.String()
+	for _, tc := range []struct {
+		mode os.FileMode
+		want map[string]windows.ACCESS_MASK // SID → access
+	}{
+		{0o600, map[string]windows.ACCESS_MASK{me: fileAllAccess, "S-1-5-18": fileAllAccess}},
+		{0o660, map[string]windows.ACCESS_MASK{me: fileAllAccess, "S-1-5-18": fileAllAccess}},
+		{0o666, map[string]windows.ACCESS_MASK{me: fileAllAccess, "S-1-5-18": fileAllAccess,
+			"S-1-5-4": windows.FILE_GENERIC_READ}}, // S-1-5-4: INTERACTIVE
+	} {
+		sddl, err := tokenSDDL(tc.mode&0o006 != 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sd, err := windows.SecurityDescriptorFromString(sddl)
+		if err != nil {
+			t.Fatalf("mode %o: %s: %v", tc.mode, sddl, err)
+		}
+		if ctl, _, err := sd.Control(); err != nil || ctl&windows.SE_DACL_PROTECTED == 0 {
+			t.Errorf("mode %o: %s: the DACL is not protected from inheritance (%v)", tc.mode, sddl, err)
+		}
+		dacl, _, err := sd.DACL()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]windows.ACCESS_MASK{}
+		for i := uint32(0); i < uint32(dacl.AceCount); i++ {
+			var ace *windows.ACCESS_ALLOWED_ACE
+			if err := windows.GetAce(dacl, i, &ace); err != nil {
+				t.Fatal(err)
+			}
+			if ace.Header.AceType != windows.ACCESS_ALLOWED_ACE_TYPE {
+				t.Errorf("mode %o: ACE %d is of type %d", tc.mode, i, ace.Header.AceType)
+			}
+			sid := (*windows.SID)(unsafe.Pointer(&ace.SidStart))
+			got[sid.String()] = ace.Mask
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("mode %o: %s grants %v, want %v", tc.mode, sddl, got, tc.want)
+		}
+	}
+}
+
+// fileAllAccess is FILE_ALL_ACCESS (winnt.h), which x/sys/windows does not
+// name: what SDDL's "FA" grants.
+const fileAllAccess = windows.STANDARD_RIGHTS_REQUIRED | windows.SYNCHRONIZE | 0x1ff

@@ -80,7 +80,11 @@ type Config struct {
 	Listen []string
 	// Mail overrides the mail queue built from the settings (tests).
 	Mail Mailer
-	Log  *slog.Logger
+	// SocketMode is the local API's permission (WatcherConfig.SocketMode;
+	// 0 means 0660). On Windows, where the API is a token file, mode bits
+	// for others let the interactive users read it (the all-users service).
+	SocketMode os.FileMode
+	Log        *slog.Logger
 
 	Poll time.Duration // upsd poll interval; 0 means 1 s
 	// FlapWindow replaces the 30 s within which a power failure resumes the
@@ -336,6 +340,7 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 		Reload: svc.reload, SettingsPath: svc.cfg.SettingsPath,
 		RuntimeLow: time.Duration(s.RuntimeLow) * time.Second,
 		Watch:      s.Watch, WatchEvery: svc.cfg.WatchEvery,
+		SocketMode: svc.cfg.SocketMode,
 	}
 	wc.Policy.FlapWindow = svc.cfg.FlapWindow
 	if svc.sup != nil {
