@@ -397,15 +397,30 @@ func (l *Lab) WaitUntil(what string, timeout time.Duration, ok func() bool) {
 // NUMLOGINS): the proof that upsmon logged in with the written password.
 func (l *Lab) WaitLogins(ups string, n int, timeout time.Duration) {
 	l.t.Helper()
+	if err := l.AwaitLogins(ups, n, timeout, nil); err != nil {
+		l.t.Fatalf("upsmon did not log in to %s: %v\n%s", ups, err, l.Logs())
+	}
+}
+
+// AwaitLogins is WaitLogins that returns its failure instead, so that a
+// caller can add the logs of the monitors it started. lost, when not nil,
+// is asked on each poll and ends the wait with its error (a monitor that
+// exited will not log in).
+func (l *Lab) AwaitLogins(ups string, n int, timeout time.Duration, lost func() error) error {
 	want := fmt.Sprintf("NUMLOGINS %s %d", ups, n)
 	deadline := time.Now().Add(timeout)
 	for {
 		last, err := l.Query("GET NUMLOGINS " + ups)
 		if last == want {
-			return
+			return nil
+		}
+		if lost != nil {
+			if lerr := lost(); lerr != nil {
+				return fmt.Errorf("upsd says %q, want %q: %w", last, want, lerr)
+			}
 		}
 		if time.Now().After(deadline) {
-			l.t.Fatalf("upsmon did not log in to %s: upsd says %q (%v), want %q\n%s", ups, last, err, want, l.Logs())
+			return fmt.Errorf("upsd says %q (%v) after %v, want %q", last, err, timeout, want)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

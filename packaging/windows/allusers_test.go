@@ -79,29 +79,6 @@ func (p *winePrefix) credentials(ctx context.Context) string {
 }
 
 // waitGone waits until path no longer exists.
-// waitLogins is Lab.WaitLogins that returns instead of failing the test,
-// so the caller can add the services' own logs to the message.
-// alive, when not nil, says why the wait is already lost (a service ended).
-func waitLogins(lab *nutlab.Lab, n int, within time.Duration, alive func() error) error {
-	want := fmt.Sprintf("NUMLOGINS ups %d", n)
-	deadline := time.Now().Add(within)
-	for {
-		last, err := lab.Query("GET NUMLOGINS ups")
-		if last == want {
-			return nil
-		}
-		if alive != nil {
-			if err := alive(); err != nil {
-				return fmt.Errorf("upsd says %q: %w", last, err)
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("upsd says %q (%v) after %v, want %q", last, err, within, want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func waitGone(path string, within time.Duration) bool {
 	for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		if _, err := os.Stat(path); os.IsNotExist(err) {
@@ -348,7 +325,7 @@ func TestUninstallRemovesSettingsUnderWine(t *testing.T) {
 		}
 		return nil
 	}
-	if err := waitLogins(lab, 2, 90*time.Second, running); err != nil {
+	if err := lab.AwaitLogins("ups", 2, 90*time.Second, running); err != nil {
 		t.Fatalf("both services logged in? %v\n%s%s", err, serviceLogs(), lab.Logs())
 	}
 
@@ -380,7 +357,7 @@ func TestUninstallRemovesSettingsUnderWine(t *testing.T) {
 		t.Errorf("the uninstaller ended a nutmeg.exe run from elsewhere (%v)", err)
 	default:
 	}
-	if err := waitLogins(lab, 1, 20*time.Second, nil); err != nil { // the other one still follows the UPS
+	if err := lab.AwaitLogins("ups", 1, 20*time.Second, nil); err != nil { // the other one still follows the UPS
 		t.Errorf("after the uninstall: %v\n%s%s", err, serviceLogs(), lab.Logs())
 	}
 	c := p.credentials(ctx)
