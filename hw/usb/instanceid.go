@@ -69,14 +69,6 @@ type winEntry struct {
 func devicesFromEntries(entries []winEntry) []Device {
 	var devs []Device
 	byID := map[string]int{}
-	addClass := func(d *Device, c uint8) {
-		for _, have := range d.Interfaces {
-			if have == c {
-				return
-			}
-		}
-		d.Interfaces = append(d.Interfaces, c)
-	}
 	var ifaces []winEntry
 	for _, e := range entries {
 		v, p, iface, ok := parseInstanceID(e.InstanceID)
@@ -92,7 +84,7 @@ func devicesFromEntries(entries []winEntry) []Device {
 		if c, ok := classFromCompatibleIDs(e.CompatibleIDs); ok {
 			d.Class = c
 			if c != 0 {
-				addClass(&d, c)
+				d.AddInterfaceClass(c) // a device of class HID is HID
 			}
 		}
 		byID[d.ID()] = len(devs)
@@ -105,16 +97,8 @@ func devicesFromEntries(entries []winEntry) []Device {
 			continue
 		}
 		if c, ok := classFromCompatibleIDs(e.CompatibleIDs); ok {
-			addClass(&devs[i], c)
+			devs[i].AddInterfaceClass(c)
 		}
-	}
-	for i := range devs {
-		for _, c := range devs[i].Interfaces {
-			if c == ClassHID {
-				devs[i].HID = true
-			}
-		}
-		devs[i].HID = devs[i].HID || devs[i].Class == ClassHID
 	}
 	return devs
 }

@@ -116,22 +116,18 @@ func parseDescriptors(b []byte) (Device, error) {
 		Class:   b[4],
 		Vendor:  binary.LittleEndian.Uint16(b[8:10]),
 		Product: binary.LittleEndian.Uint16(b[10:12]),
+		HID:     b[4] == ClassHID,
 	}
-	seen := map[uint8]bool{}
 	for rest := b[b[0]:]; len(rest) >= 2; {
 		n := int(rest[0])
 		if n < 2 || n > len(rest) {
 			break // a truncated or broken descriptor ends the walk
 		}
 		if rest[1] == descInterface && n >= 9 {
-			if cl := rest[5]; !seen[cl] {
-				seen[cl] = true
-				d.Interfaces = append(d.Interfaces, cl)
-			}
+			d.AddInterfaceClass(rest[5])
 		}
 		rest = rest[n:]
 	}
-	d.HID = d.Class == ClassHID || seen[ClassHID]
 	return d, nil
 }
 

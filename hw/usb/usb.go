@@ -7,6 +7,7 @@ package usb
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Device is one USB device as the probe reports it.
@@ -27,6 +28,18 @@ type Device struct {
 	// StringsError says why the strings could not be read (device not
 	// accessible: permission, busy, I/O); empty when they were read.
 	StringsError string `json:"strings_error,omitempty"`
+}
+
+// AddInterfaceClass records one interface's class, each class once in the
+// order first seen; a HID interface makes the device HID (as a device of
+// class HID is). Every Bus reads the classes through it.
+func (d *Device) AddInterfaceClass(class uint8) {
+	if class == ClassHID {
+		d.HID = true
+	}
+	if !slices.Contains(d.Interfaces, class) {
+		d.Interfaces = append(d.Interfaces, class)
+	}
 }
 
 // ID returns "vvvv:pppp".

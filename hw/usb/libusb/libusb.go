@@ -75,19 +75,14 @@ func fromDesc(d *gousb.DeviceDesc) usb.Device {
 		}
 		dev.Path = fmt.Sprintf("%d-%s", d.Bus, strings.Join(parts, "."))
 	}
-	seen := map[uint8]bool{}
+	dev.HID = dev.Class == usb.ClassHID
 	for _, c := range d.Configs {
 		for _, in := range c.Interfaces {
 			for _, alt := range in.AltSettings {
-				cl := uint8(alt.Class)
-				if !seen[cl] {
-					seen[cl] = true
-					dev.Interfaces = append(dev.Interfaces, cl)
-				}
+				dev.AddInterfaceClass(uint8(alt.Class))
 			}
 		}
 	}
-	dev.HID = dev.Class == usb.ClassHID || seen[usb.ClassHID]
 	return dev
 }
 
