@@ -44,6 +44,16 @@ func pair(t *testing.T) string {
 	return dir
 }
 
+// modules is `go version -m` of a built binary: the modules linked into it.
+func modules(t *testing.T, bin string) string {
+	t.Helper()
+	out, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatalf("go version -m %s: %v", bin, err)
+	}
+	return string(out)
+}
+
 // localeEnv is this process's environment without any locale variable,
 // plus the given ones.
 func localeEnv(extra ...string) []string {
@@ -75,11 +85,7 @@ func TestNoguiBuildLinksNoFyne(t *testing.T) {
 	}
 	dir := pair(t)
 	for bin, want := range map[string]bool{"nutmeg": false, guiName: true} {
-		mods, err := exec.Command("go", "version", "-m", filepath.Join(dir, bin)).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := strings.Contains(string(mods), "fyne.io/fyne/v2"); got != want {
+		if got := strings.Contains(modules(t, filepath.Join(dir, bin)), "fyne.io/fyne/v2"); got != want {
 			t.Errorf("%s links Fyne: %v, want %v", bin, got, want)
 		}
 	}
@@ -94,11 +100,7 @@ func TestLinuxBuildsLinkNoLibUSB(t *testing.T) {
 	}
 	dir := pair(t)
 	for _, bin := range []string{"nutmeg", guiName} {
-		mods, err := exec.Command("go", "version", "-m", filepath.Join(dir, bin)).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(string(mods), "github.com/google/gousb") {
+		if strings.Contains(modules(t, filepath.Join(dir, bin)), "github.com/google/gousb") {
 			t.Errorf("%s links gousb", bin)
 		}
 		if _, err := exec.LookPath("ldd"); err != nil {

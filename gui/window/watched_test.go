@@ -75,18 +75,7 @@ func TestWatchedUPSes(t *testing.T) {
 		t.Fatal("no Other UPSes tab")
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", lab.Port)
-	has := func(want ...string) func() bool {
-		return func() bool {
-			got := strings.Join(w.WatchSummary(), "\n")
-			for _, x := range want {
-				if !strings.Contains(got, x) {
-					return false
-				}
-			}
-			return true
-		}
-	}
-	q.until(t, 20*time.Second, "both UPSes read", has(
+	q.until(t, 20*time.Second, "both UPSes read", summaryHas(w,
 		"rack@"+addr+": On line power · 100%",
 		"desk@"+addr+": On line power · 80%",
 		"nosuch@"+addr+": Cannot be read: LIST VAR nosuch: upsd says UNKNOWN-UPS"))
@@ -99,7 +88,7 @@ func TestWatchedUPSes(t *testing.T) {
 			t.Logf("upsd says rack is %q; lab:\n%s", out, lab.Logs())
 		}
 	}()
-	q.until(t, 20*time.Second, "rack on battery", has("rack@"+addr+": On battery · 95% · 20 min left", "desk@"+addr+": On line power · 80%"))
+	q.until(t, 20*time.Second, "rack on battery", summaryHas(w, "rack@"+addr+": On battery · 95% · 20 min left", "desk@"+addr+": On line power · 80%"))
 	if ev := w.watch.readings[0].Events; len(ev) != 1 || !strings.HasSuffix(ev[0], " On battery") || len(w.watch.readings[1].Events) != 0 {
 		t.Errorf("events: rack %v, desk %v", ev, w.watch.readings[1].Events)
 	}
@@ -180,20 +169,9 @@ func TestWatchedUPSesFromService(t *testing.T) {
 		w.StopWatching()
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", lab.Port)
-	has := func(want ...string) func() bool {
-		return func() bool {
-			got := strings.Join(w.WatchSummary(), "\n")
-			for _, x := range want {
-				if !strings.Contains(got, x) {
-					return false
-				}
-			}
-			return true
-		}
-	}
 	q.until(t, 20*time.Second, "both UPSes from the service", func() bool {
 		return w.linked && len(w.state.Watched) == 2 && w.state.Watched[1].Connected &&
-			has("rack@"+addr+": On line power · 100%", "desk@"+addr+": On line power · 80%")()
+			summaryHas(w, "rack@"+addr+": On line power · 100%", "desk@"+addr+": On line power · 80%")()
 	})
 	// The service reads them: the window no longer does.
 	before := reads.Load()
@@ -214,7 +192,7 @@ func TestWatchedUPSesFromService(t *testing.T) {
 	}
 
 	lab.WriteDev("rack.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "95", "battery.runtime": "1200"})
-	q.until(t, 20*time.Second, "rack on battery", has("rack@"+addr+": On battery · 95% · 20 min left", "desk@"+addr+": On line power · 80%"))
+	q.until(t, 20*time.Second, "rack on battery", summaryHas(w, "rack@"+addr+": On battery · 95% · 20 min left", "desk@"+addr+": On line power · 80%"))
 	if ev := w.watch.readings[0].Events; len(ev) != 1 || !strings.HasSuffix(ev[0], " On battery") || len(w.watch.readings[1].Events) != 0 {
 		t.Errorf("row events: rack %v, desk %v", ev, w.watch.readings[1].Events)
 	}
@@ -231,5 +209,19 @@ func TestWatchedUPSesFromService(t *testing.T) {
 	}
 	if st := sw.State(); st.Countdown != nil {
 		t.Errorf("a countdown for a watched UPS: %+v", st.Countdown)
+	}
+}
+
+// summaryHas reports whether the window's watched-UPS summary holds every
+// one of want (each a substring of one line).
+func summaryHas(w *Window, want ...string) func() bool {
+	return func() bool {
+		got := strings.Join(w.WatchSummary(), "\n")
+		for _, x := range want {
+			if !strings.Contains(got, x) {
+				return false
+			}
+		}
+		return true
 	}
 }
