@@ -286,5 +286,5 @@ func (r *runner) emitFailed(res cmdResult, retry time.Duration) {
 	r.m.setState(func(s *State) { s.Failed = why })
 	r.cfg.Log.Error("shutdown command failed", "ups", r.cfg.UPS, "exit", res.exit, "stderr", res.stderr, "err", res.err)
 	r.emit(Event{Name: api.EvShutdownFailed, Reason: r.crit, Exit: res.exit, Stderr: res.stderr, Err: res.err, Retry: retry, Elapsed: res.elapsed,
-		Message: fmt.Sprintf("Shutdown failed: %s. Trying again every %s while the UPS is critical.", why, retry)})
+		Message: api.ShutdownFailedText(why, retry)})
 }

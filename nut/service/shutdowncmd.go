@@ -149,5 +149,5 @@ func (w *Watcher) shutdownFailed(ctx context.Context, now time.Time, why string)
 	w.retryAt = now.Add(w.cfg.RetryEvery)
 	w.update(func(s *api.State) { s.ShutdownFailed = why })
 	w.emit(ctx, api.Event{Time: now, Name: EvShutdownFailed, UPS: w.cfg.UPS, Status: w.State().Status,
-		Message: fmt.Sprintf("Shutdown failed: %s. Trying again every %s while the UPS is critical.", why, w.cfg.RetryEvery)})
+		Message: api.ShutdownFailedText(why, w.cfg.RetryEvery)})
 }
