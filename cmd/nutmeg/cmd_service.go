@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"syscall"
 	"time"
@@ -84,9 +85,12 @@ func stateDirFlag(fs *flag.FlagSet) *string {
 	return fs.String("state", "", "the service's state `DIR` (default ~/.local/state/nutmeg; /var/lib/nutmeg with --system)")
 }
 
+// resolveStateDir is the state dir from --state, made absolute: NUT's
+// daemons, which the service starts on files in it, change directory, so
+// a relative path would name another place for them.
 func resolveStateDir(dir string, system bool) (string, error) {
 	if dir != "" {
-		return dir, nil
+		return filepath.Abs(dir)
 	}
 	return service.DefaultStateDir(system)
 }

@@ -84,7 +84,10 @@ func TestServiceCommandApplyEventsSIGTERM(t *testing.T) {
 
 	lock := nutlab.LockUpsmon(t)
 	defer lock.Close()
-	svc := exec.Command(bin, "service", "--settings", settings, "--state", state)
+	// Relative paths, as a user types them: NUT's daemons change directory,
+	// so the service must hand them absolute ones.
+	svc := exec.Command(bin, "service", "--settings", filepath.Join(filepath.Base(state), "settings.json"), "--state", filepath.Base(state))
+	svc.Dir = filepath.Dir(state)
 	svc.Env = env
 	var logs syncBuf
 	svc.Stdout, svc.Stderr = &logs, &logs
