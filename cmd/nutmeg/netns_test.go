@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,6 +209,7 @@ type upsdWatch struct {
 	logins  int
 	status  string // ups.status as last read
 	fsdAt   time.Time
+	polled  time.Time // when the last successful count was read
 	changes []loginChange
 	err     error
 }
@@ -239,19 +241,28 @@ func watchUpsd(t *testing.T, ns *nutlab.Netns, addr, ups string) *upsdWatch {
 			}
 			n, err := c.NumLogins(ups)
 			now := time.Now()
+			w.mu.Lock()
+			fsdSeen := !w.fsdAt.IsZero()
+			w.mu.Unlock()
 			if err == nil {
+				// Once FSD is set only the logins matter, and the primary may
+				// shut down some 20 ms after the secondary's logout: count
+				// them as fast as upsd answers, without the status.
 				var vars map[string]string
-				vars, err = c.Vars(ups)
+				if !fsdSeen {
+					vars, err = c.Vars(ups)
+				}
 				w.mu.Lock()
 				if n != w.logins {
 					w.changes = append(w.changes, loginChange{now, w.logins, n})
 					w.logins = n
 				}
-				if err == nil {
+				w.polled = now
+				if err == nil && !fsdSeen {
 					w.status = vars["ups.status"]
-				}
-				if err == nil && w.fsdAt.IsZero() && strings.Contains(" "+vars["ups.status"]+" ", " FSD ") {
-					w.fsdAt = now
+					if strings.Contains(" "+vars["ups.status"]+" ", " FSD ") {
+						w.fsdAt = now
+					}
 				}
 				w.mu.Unlock()
 			}
@@ -262,7 +273,9 @@ func watchUpsd(t *testing.T, ns *nutlab.Netns, addr, ups string) *upsdWatch {
 					c = nil
 				}
 			}
-			time.Sleep(50 * time.Millisecond)
+			if !fsdSeen {
+				time.Sleep(50 * time.Millisecond)
+			}
 		}
 		if c != nil {
 			c.Close()
@@ -290,16 +303,27 @@ func (w *upsdWatch) waitLogins(t *testing.T, n int, timeout time.Duration, logs 
 	}
 }
 
-// logoutAfter is when the number of logins first fell below from, after t0.
-func (w *upsdWatch) logoutAfter(from int, t0 time.Time) time.Time {
+// logoutAfter is when the number of logins first fell below from, after
+// t0. It waits (up to 3 s) for a count read after until, so that an event
+// before until cannot be missed for a poll still under way; changes is the
+// whole record, for failure messages.
+func (w *upsdWatch) logoutAfter(from int, t0, until time.Time) (at time.Time, changes []loginChange) {
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		w.mu.Lock()
+		polled := w.polled
+		w.mu.Unlock()
+		if polled.After(until) {
+			break
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, c := range w.changes {
 		if c.at.After(t0) && c.from >= from && c.to < from && c.to >= 0 {
-			return c.at
+			return c.at, slices.Clone(w.changes)
 		}
 	}
-	return time.Time{}
+	return time.Time{}, slices.Clone(w.changes)
 }
 
 func waitFile(t *testing.T, path string, timeout time.Duration, logs func() string) time.Time {
@@ -332,9 +356,9 @@ func checkOrder(t *testing.T, w *upsdWatch, power func(status string), hostsync 
 	w.mu.Lock()
 	fsd := w.fsdAt
 	w.mu.Unlock()
-	logout := w.logoutAfter(2, lb)
+	logout, changes := w.logoutAfter(2, lb, pri)
 	if logout.IsZero() {
-		t.Fatalf("the secondary's logout was never seen (login changes %+v)\n%s", w.changes, logs())
+		t.Fatalf("the secondary's logout was never seen (login changes %+v)\n%s", changes, logs())
 	}
 	t.Logf("measured: LB written→FSD seen %v, LB written→secondary down %v, secondary down→its logout %v, logout→primary down %v, secondary down→primary down %v (HOSTSYNC %d s)",
 		fsd.Sub(lb).Round(time.Millisecond), sec.Sub(lb).Round(time.Millisecond), logout.Sub(sec).Round(time.Millisecond),
