@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -342,6 +343,7 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 		if s.Root {
 			uargs = append(uargs, "-u", "root")
 		}
+		s.clearStalePid("upsd.pid")
 		upsd, err := s.spawn("upsd", "upsd", uargs...)
 		if err != nil {
 			return err
@@ -412,7 +414,25 @@ func (s *Supervisor) spawnDriver(driver, ups string) (*child, error) {
 	if s.Root {
 		args = append(args, "-u", "root")
 	}
+	s.clearStalePid(driver + "-" + ups + ".pid")
 	return s.spawn("driver", driver, args...)
+}
+
+// clearStalePid removes a pid file that a daemon of this set left in Run
+// (NUT_ALTPIDPATH) when the process it names is not one of ours. A driver
+// that finds its pid file SIGTERMs the pid in it ("Terminating other
+// driver!"), and once the kernel has given that pid to another program,
+// that program is what ends; upsd refuses to start instead. A live daemon
+// of ours keeps its file, so NUT still ends a duplicate of it.
+func (s *Supervisor) clearStalePid(name string) {
+	path := filepath.Join(s.Run, name)
+	pid, err := pidfile.Read(path)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && s.runsHere(pid)) {
+		return
+	}
+	if err := os.Remove(path); err == nil {
+		s.log().Info("removed a stale pid file", "path", path, "pid", pid)
+	}
 }
 
 // othersAlive reports whether every process of the set but c still runs.
