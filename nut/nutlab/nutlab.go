@@ -7,7 +7,9 @@ package nutlab
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -199,11 +201,28 @@ func (l *Lab) Start(name string, bin string, args ...string) *Proc {
 
 // StartDriver starts dummy-ups (or another driver) for the UPS section ups.
 func (l *Lab) StartDriver(driver, ups string) *Proc {
-	args := []string{"-a", ups, "-F"}
-	if IsRoot() {
-		args = append(args, "-u", "root")
+	return l.StartDriverNamed("driver", driver, ups)
+}
+
+// clearStalePid removes a pid file in the state dir unless it names a
+// running process of this lab. A driver SIGTERMs the pid in its pid file,
+// and after a kill that pid may belong to another program by now (the
+// suite wraps a pid_max of 32768 in minutes); upsd refuses to start.
+func (l *Lab) clearStalePid(name string) {
+	path := filepath.Join(l.State, name)
+	pid, err := pidfile.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
 	}
-	return l.Start("driver", driver, args...)
+	l.mu.Lock()
+	for _, p := range l.procs {
+		if err == nil && p.Cmd.Process.Pid == pid && !p.Exited() {
+			l.mu.Unlock()
+			return
+		}
+	}
+	l.mu.Unlock()
+	_ = os.Remove(path)
 }
 
 // StartUpsd starts upsd in the foreground.
@@ -212,6 +231,7 @@ func (l *Lab) StartUpsd() *Proc {
 	if IsRoot() {
 		args = append(args, "-u", "root")
 	}
+	l.clearStalePid("upsd.pid")
 	return l.Start("upsd", "upsd", args...)
 }
 
@@ -511,5 +531,6 @@ func (l *Lab) StartDriverNamed(name, driver, ups string) *Proc {
 	if IsRoot() {
 		args = append(args, "-u", "root")
 	}
+	l.clearStalePid(driver + "-" + ups + ".pid")
 	return l.Start(name, driver, args...)
 }
