@@ -93,6 +93,9 @@ func (n *Netns) KillAll() {
 			break
 		}
 		for _, p := range pids {
+			if p == os.Getpid() {
+				continue // never the test itself
+			}
 			_ = syscall.Kill(p, sig)
 		}
 		for deadline := time.Now().Add(5 * time.Second); i == 0 && len(n.Pids()) > 0 && time.Now().Before(deadline); {
@@ -143,22 +146,40 @@ func (n *Netns) Command(name string, args ...string) *exec.Cmd {
 
 // Do runs fn on an OS thread that has joined the namespace, so sockets
 // that fn creates (dials, listens, net.InterfaceAddrs) live in it. The
-// thread is never given back to the Go scheduler: it ends with fn.
+// thread goes back to the test's own namespace afterwards. It must: Go
+// cannot end the main thread, only park it, so a main thread left in the
+// namespace would make the whole test process one of its processes, and
+// KillAll would end the test itself.
 func (n *Netns) Do(fn func() error) error {
 	done := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // no Unlock: the thread dies with this goroutine
+		runtime.LockOSThread()
+		home, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			runtime.UnlockOSThread()
+			done <- err
+			return
+		}
+		defer home.Close()
 		f, err := os.Open("/run/netns/" + n.Name)
 		if err != nil {
+			runtime.UnlockOSThread()
 			done <- err
 			return
 		}
 		defer f.Close()
 		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
 			done <- fmt.Errorf("join network namespace %s: %w", n.Name, err)
 			return
 		}
-		done <- fn()
+		ferr := fn()
+		// Back home; if that fails the thread stays locked and ends with
+		// this goroutine instead of serving others from inside.
+		if err := unix.Setns(int(home.Fd()), unix.CLONE_NEWNET); err == nil {
+			runtime.UnlockOSThread()
+		}
+		done <- ferr
 	}()
 	return <-done
 }
