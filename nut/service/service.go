@@ -95,6 +95,9 @@ type Config struct {
 	// WatchEvery is how often the watched UPSes are read; 0 means
 	// DefaultWatchEvery.
 	WatchEvery time.Duration
+	// RetryEvery is the pause between tries of a failed shutdown
+	// (WatcherConfig.RetryEvery; 0 means 30 s).
+	RetryEvery time.Duration
 }
 
 // DefaultStateDir is where the service keeps its state: /var/lib/nutmeg
@@ -341,6 +344,7 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 		RuntimeLow: time.Duration(s.RuntimeLow) * time.Second,
 		Watch:      s.Watch, WatchEvery: svc.cfg.WatchEvery,
 		SocketMode: svc.cfg.SocketMode,
+		RetryEvery: svc.cfg.RetryEvery,
 	}
 	wc.Policy.FlapWindow = svc.cfg.FlapWindow
 	if svc.sup != nil {

@@ -71,7 +71,7 @@ func startServiceIn(t testing.TB, state string, mutate func(*nut.Settings)) *run
 	}
 	lock := nutlab.LockUpsmon(t)
 	svc, err := New(Config{Settings: s, SettingsPath: settingsPath, StateDir: state, Listen: []string{"127.0.0.1"},
-		RestartMin: 500 * time.Millisecond, Log: slog.Default()})
+		RestartMin: 500 * time.Millisecond, RetryEvery: testRetryEvery, Log: slog.Default()})
 	if err != nil {
 		lock.Close()
 		t.Fatal(err)

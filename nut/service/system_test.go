@@ -340,7 +340,7 @@ func (l *systemLab) start(t *testing.T) (col *collector, stop func()) {
 	t.Helper()
 	stored := l.s
 	stored.MonPwd = ""
-	svc, err := New(Config{Settings: stored, StateDir: l.state, System: true, Systemctl: l.o.Systemctl})
+	svc, err := New(Config{Settings: stored, StateDir: l.state, System: true, Systemctl: l.o.Systemctl, RetryEvery: testRetryEvery})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,16 +399,19 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 	if !strings.Contains(ev.m.Event.Message, "exit status 3") || !strings.Contains(ev.m.Event.Message, "poweroff: refused by policy") {
 		t.Errorf("SHUTDOWN_FAILED says %q", ev.m.Event.Message)
 	}
-	deadline := time.Now().Add(45 * time.Second)
+	deadline := time.Now().Add(testRetryEvery + 15*time.Second)
 	for len(markers(t, marker)) < 2 && time.Now().Before(deadline) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	tries := markers(t, marker)
 	if len(tries) < 2 {
 		calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log"))
-		t.Fatalf("no second try within 45 s; systemctl calls:\n%s\nevents %v", calls, col.eventNames())
+		t.Fatalf("no second try within %v; systemctl calls:\n%s\nevents %v", testRetryEvery+15*time.Second, calls, col.eventNames())
 	}
-	t.Logf("system mode: second try %.1f s after the first", tries[1].Sub(first).Seconds())
+	t.Logf("system mode: second try %.1f s after the first (RetryEvery %v)", tries[1].Sub(first).Seconds(), testRetryEvery)
+	if d := tries[1].Sub(first); d < testRetryEvery*9/10 {
+		t.Errorf("second try only %v after the first, want about %v", d, testRetryEvery)
+	}
 	col.event(t, i+1, EvShutdownFailed, 10*time.Second)
 	if calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log")); !strings.Contains(string(calls), "restart nut-monitor.service") {
 		t.Errorf("the retry did not restart nut-monitor.service:\n%s", calls)
