@@ -50,14 +50,16 @@ vet:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 
 # Tests run in a private Xvfb + D-Bus session + unlocked keyring that
-# .ci/with-desktop.sh starts and always stops.
-# ... and the boot test where this machine can boot a container (root,
-# systemd-nspawn); elsewhere it says why it skipped, except under CI=true.
+# .ci/with-desktop.sh starts and always stops. .ci/test-all.sh runs three
+# jobs side by side: go test -race of the packages; the Windows build, its
+# tests under Wine and packaging/windows's tests of it (screenshots,
+# installer, the service against a real upsd); and the boot test where this
+# machine can boot a container (root, systemd-nspawn; elsewhere it says why
+# it skipped, except under CI=true).
 # Each test binary runs in a mount namespace of its own with an empty
 # /run/nut (.ci/own-run-nut.sh), where upsmon's fixed pid file is, so
-# packages that start upsmon run side by side.
-# make windows builds $(WINBIN) first: packaging/windows's tests run it
-# under Wine (screenshots, installer, the service against a real upsd).
+# packages that start upsmon run side by side, and the slowest packages
+# run in shards.
 test:
 	@start=$$(date +%s); rc=0; $(MAKE) --no-print-directory test-steps || rc=$$?; \
 	if [ $$rc = 0 ]; then d="$${XDG_CACHE_HOME:-$$HOME/.cache}/nutmeg"; mkdir -p "$$d"; \
@@ -66,10 +68,8 @@ test:
 
 # make test's steps; make test times them (make bench's table shows the
 # last successful run's wall time).
-test-steps: deps vet windows wine-test
-	NUTMEG_WINDOWS_BIN=$(CURDIR)/$(WINBIN) .ci/with-desktop.sh $(GO) test -race -count=1 -timeout 30m -exec $(CURDIR)/.ci/own-run-nut.sh ./...
-	@rc=0; packaging/systemtest/boot-test.sh --check || rc=$$?; \
-	case $$rc in 0) $(MAKE) --no-print-directory test-system ;; 1) ;; *) exit 1 ;; esac
+test-steps: deps vet
+	GO=$(GO) MAKE=$(MAKE) WINBIN=$(WINBIN) .ci/with-desktop.sh .ci/test-all.sh
 
 # The .deb on a booted Debian container with nobody logged in: apply
 # --system, reboot, power failure to power-off, power back, remove, purge
