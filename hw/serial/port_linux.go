@@ -16,10 +16,21 @@ import (
 // Holders returns "pid (command)" for every other process that has path
 // open, by reading /proc/*/fd. Root sees every process; an ordinary user
 // sees its own, which is still the common case of a second NUT instance.
+// A link that names the path must also lead to the same inode: a container
+// has its own /dev/pts, so its getty's /dev/pts/0 is not the host's.
 func Holders(path string) []string {
 	target, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		target = path
+	}
+	var want unix.Stat_t
+	haveWant := unix.Stat(target, &want) == nil
+	same := func(fdPath string) bool {
+		var st unix.Stat_t
+		if !haveWant || unix.Stat(fdPath, &st) != nil {
+			return true // cannot tell: the name is taken as the port
+		}
+		return st.Dev == want.Dev && st.Ino == want.Ino
 	}
 	self := os.Getpid()
 	procs, _ := os.ReadDir("/proc")
@@ -34,8 +45,9 @@ func Holders(path string) []string {
 			continue
 		}
 		for _, fd := range fds {
-			l, err := os.Readlink("/proc/" + p.Name() + "/fd/" + fd.Name())
-			if err == nil && (l == target || l == path) {
+			fdPath := "/proc/" + p.Name() + "/fd/" + fd.Name()
+			l, err := os.Readlink(fdPath)
+			if err == nil && (l == target || l == path) && same(fdPath) {
 				comm, _ := os.ReadFile("/proc/" + p.Name() + "/comm")
 				out = append(out, fmt.Sprintf("%d (%s)", pid, strings.TrimSpace(string(comm))))
 				break
