@@ -46,7 +46,9 @@ job() { # name cmd...: runs cmd in the background, output to $tmp/name
 		start=$(date +%s)
 		"$@" >"$tmp/$name.out" 2>&1
 		rc=$?
-		echo "$rc $(($(date +%s) - start))" >"$tmp/$name.rc"
+		# The CPU its processes used (bash's times: children's user, sys).
+		cpu=$(times | tail -1 | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } } END { printf "%.0f", s }')
+		echo "$rc $(($(date +%s) - start)) $cpu" >"$tmp/$name.rc"
 	) &
 	pids+=($!)
 	echo "test-all: started $name"
@@ -85,8 +87,8 @@ while [ ${#left[@]} -gt 0 ]; do
 	next=()
 	for name in "${left[@]}"; do
 		if [ -f "$tmp/$name.rc" ]; then
-			read -r rc secs <"$tmp/$name.rc"
-			echo "=== test-all: $name (${secs} s, exit $rc)"
+			read -r rc secs cpu <"$tmp/$name.rc"
+			echo "=== test-all: $name (exit $rc; ${secs} s, CPU ${cpu} s)"
 			cat "$tmp/$name.out"
 			[ "$rc" = 0 ] || failed+=("$name")
 		else

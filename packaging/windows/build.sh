@@ -11,6 +11,30 @@ out=$(mkdir -p "${1:-$top/bin/windows}" && cd "${1:-$top/bin/windows}" && pwd)
 GO=${GO:-go}
 version=$(sed -n 's/^Version *= *"\(.*\)"/\1/p' "$top/FyneApp.toml")
 build=$(sed -n 's/^Build *= *\([0-9]*\)/\1/p' "$top/FyneApp.toml")
+
+# The outputs are kept under the user's cache dir, keyed by every tracked
+# file they can depend on (tests, testdata, docs and CI scripts left out)
+# and the tools' versions: make test builds them every run, and the
+# installer's solid LZMA alone takes a minute of CPU. NUTMEG_NO_BUILD_CACHE=1
+# builds anyway.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/nutmeg/windows-build
+key=""
+if [ -z "${NUTMEG_NO_BUILD_CACHE:-}" ] && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	key=$(
+		cd "$top"
+		git ls-files -z -- . ':!:*_test.go' ':!:*/testdata/*' ':!:*.md' ':!:.ci' | xargs -0 sha256sum
+		"$GO" version
+		x86_64-w64-mingw32-gcc --version | head -1
+		makensis -VERSION
+	)
+	key=$(printf '%s\n' "$key" | sha256sum | cut -c1-24)
+	if [ -f "$cache/$key/done" ]; then
+		cp "$cache/$key"/nutmeg.exe "$cache/$key"/nutmeg-tray.exe "$cache/$key"/nutmeg.ico "$cache/$key"/nutmeg-*-setup.exe "$out/"
+		echo "built $out/nutmeg.exe $out/nutmeg-tray.exe $out/nutmeg-$version-setup.exe (from the build cache, $cache/$key)"
+		exit 0
+	fi
+fi
+
 res=$(mktemp -d)
 trap 'rm -rf "$res"' EXIT
 
@@ -32,4 +56,15 @@ GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc \
 	"$GO" build -ldflags "-H windowsgui" -o "$out/nutmeg.exe" ./cmd/nutmeg
 
 makensis -V2 -DVERSION="$version" -DBIN="$out" -DOUT="$out/nutmeg-$version-setup.exe" "$here/nutmeg.nsi"
+if [ -n "$key" ]; then
+	# Three builds are kept: the newest by the time they were made.
+	mkdir -p "$cache"
+	rm -rf "$cache/$key.part"
+	mkdir "$cache/$key.part"
+	cp "$out/nutmeg.exe" "$out/nutmeg-tray.exe" "$out/nutmeg.ico" "$out/nutmeg-$version-setup.exe" "$cache/$key.part/"
+	touch "$cache/$key.part/done"
+	rm -rf "$cache/$key"
+	mv "$cache/$key.part" "$cache/$key"
+	ls -1dt "$cache"/*/ | tail -n +4 | xargs -r rm -rf
+fi
 echo "built $out/nutmeg.exe $out/nutmeg-tray.exe $out/nutmeg-$version-setup.exe"
