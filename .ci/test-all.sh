@@ -47,7 +47,10 @@ job() { # name cmd...: runs cmd in the background, output to $tmp/name
 		"$@" >"$tmp/$name.out" 2>&1
 		rc=$?
 		# The CPU its processes used (bash's times: children's user, sys).
-		cpu=$(times | tail -1 | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } } END { printf "%.0f", s }')
+		# (A builtin in a pipe or $() runs in a fork of its own, which has no
+		# children yet: times writes to a file.)
+		times >"$tmp/$name.times"
+		cpu=$(tail -1 "$tmp/$name.times" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } } END { printf "%.0f", s }')
 		echo "$rc $(($(date +%s) - start)) $cpu" >"$tmp/$name.rc"
 	) &
 	pids+=($!)

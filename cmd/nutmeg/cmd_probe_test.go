@@ -20,7 +20,10 @@ func TestProbeCommand(t *testing.T) {
 	}
 	defer silent.Close()
 
-	code, out, stderr := runCmd(t, "probe", "--json", "--no-serial", "--timeout", "400ms", "--port", apc.Path, "--port", silent.Path)
+	// The APC has 40% of the timeout to answer its first query: 400 ms
+	// left it 160 ms, which a loaded machine (make test runs its jobs side
+	// by side) missed. The silent port costs the whole timeout either way.
+	code, out, stderr := runCmd(t, "probe", "--json", "--no-serial", "--timeout", "2s", "--port", apc.Path, "--port", silent.Path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -59,7 +62,7 @@ func TestProbeCommand(t *testing.T) {
 		t.Errorf("no apcsmart suggestion for %s: %+v", apc.Path, rep.Suggestions)
 	}
 
-	code, text, _ := runCmd(t, "probe", "--no-serial", "--timeout", "400ms", "--port", apc.Path)
+	code, text, _ := runCmd(t, "probe", "--no-serial", "--timeout", "2s", "--port", apc.Path)
 	if code != 0 || !strings.Contains(text, "apcsmart") || !strings.Contains(text, "Smart-UPS 750") {
 		t.Errorf("text output (exit %d):\n%s", code, text)
 	}
