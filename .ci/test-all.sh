@@ -46,12 +46,7 @@ job() { # name cmd...: runs cmd in the background, output to $tmp/name
 		start=$(date +%s)
 		"$@" >"$tmp/$name.out" 2>&1
 		rc=$?
-		# The CPU its processes used (bash's times: children's user, sys).
-		# (A builtin in a pipe or $() runs in a fork of its own, which has no
-		# children yet: times writes to a file.)
-		times >"$tmp/$name.times"
-		cpu=$(tail -1 "$tmp/$name.times" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } } END { printf "%.0f", s }')
-		echo "$rc $(($(date +%s) - start)) $cpu" >"$tmp/$name.rc"
+		echo "$rc $(($(date +%s) - start))" >"$tmp/$name.rc"
 	) &
 	pids+=($!)
 	echo "test-all: started $name"
@@ -90,8 +85,8 @@ while [ ${#left[@]} -gt 0 ]; do
 	next=()
 	for name in "${left[@]}"; do
 		if [ -f "$tmp/$name.rc" ]; then
-			read -r rc secs cpu <"$tmp/$name.rc"
-			echo "=== test-all: $name (exit $rc; ${secs} s, CPU ${cpu} s)"
+			read -r rc secs <"$tmp/$name.rc"
+			echo "=== test-all: $name (exit $rc, ${secs} s)"
 			cat "$tmp/$name.out"
 			[ "$rc" = 0 ] || failed+=("$name")
 		else
