@@ -52,7 +52,25 @@ for a in "${@:2}"; do
 	-test.run* | -test.list* | -test.bench* | -test.fuzz* | -test.*profile* | -test.skip*) shards=1 ;;
 	esac
 done
-[ "$shards" -gt 1 ] || exec "${own_ns[@]}" "$@"
+# NUTMEG_TEST_CPULOG=FILE appends each binary's package, wall seconds and
+# the CPU seconds of the processes it waited for (where make test's CPU
+# goes).
+cpulog() {
+	[ -n "${NUTMEG_TEST_CPULOG:-}" ] || return 0
+	times >"$1.times"
+	tail -1 "$1.times" | awk -v pkg="$pkg" -v wall="$(($(date +%s) - start))" '
+		{ for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } }
+		END { printf "%s\t%d\t%.0f\n", pkg, wall, s }' >>"$NUTMEG_TEST_CPULOG"
+	rm -f "$1.times"
+}
+start=$(date +%s)
+if [ "$shards" -le 1 ]; then
+	[ -n "${NUTMEG_TEST_CPULOG:-}" ] || exec "${own_ns[@]}" "$@"
+	rc=0
+	"${own_ns[@]}" "$@" || rc=$?
+	cpulog "$(mktemp -u)"
+	exit $rc
+fi
 
 bin=$1
 names=$("${own_ns[@]}" "$bin" -test.list '.*' | grep -E '^(Test|Example|Fuzz)' || true)
@@ -106,5 +124,6 @@ for k in "${!pids[@]}"; do
 	fi
 done
 pids=()
+cpulog "$tmp/cpu"
 if [ "$rc" = 0 ]; then echo PASS; else echo FAIL; fi
 exit $rc
