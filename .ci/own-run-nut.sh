@@ -13,6 +13,7 @@
 # seconds in an earlier run; .ci/test-weights.sh writes it) balances the
 # shares. Every test still runs exactly once. The shards' output is shown
 # one shard after another; a failing shard says which tests it ran.
+# CPU-bound packages and tests run at nice 10 (see nice_pkg and bulk).
 #
 # Needs root and unshare; elsewhere the binary runs as it is, whole, and the
 # lock is the machine's. NUTMEG_TEST_SHARDS=1 turns sharding off.
@@ -45,6 +46,17 @@ wizard | nut/monitor | packaging/windows) shards=2 ;;
 *) shards=1 ;;
 esac
 shards=${NUTMEG_TEST_SHARDS:-$shards}
+# Work that only needs the CPU (drawing pictures, building packages) runs at
+# a lower priority, so that it does not delay the tests that time NUT's
+# reactions, which make test runs beside it: whole packages, and tests of
+# a mixed package, which then run in a shard of their own.
+nice_pkg=0
+bulk=""
+case $pkg in
+wizard | assets | gui/icon | gui/window | packaging) nice_pkg=1 ;;
+cmd/nutmeg) bulk=TestScreenshots ;;
+esac
+if [ "$nice_pkg" = 1 ]; then own_ns=(nice -n 10 "${own_ns[@]}"); fi
 # Only a whole run is split: a run that names its tests, lists them,
 # benchmarks or writes a profile goes as it is.
 for a in "${@:2}"; do
@@ -75,6 +87,11 @@ fi
 bin=$1
 names=$("${own_ns[@]}" "$bin" -test.list '.*' | grep -E '^(Test|Example|Fuzz)' || true)
 [ -n "$names" ] || exec "${own_ns[@]}" "$@"
+bulk_set=""
+if [ -n "$bulk" ]; then
+	bulk_set=$(printf '%s\n' "$names" | grep -xE "$bulk" | paste -sd'|' || true)
+	names=$(printf '%s\n' "$names" | grep -vxE "$bulk" || true)
+fi
 
 # Longest first, each to the shard with the least so far (unknown tests
 # count 5 s).
@@ -102,11 +119,18 @@ trap 'exit 130' INT TERM
 
 i=0
 while IFS= read -r set; do
+	[ -n "$set" ] || continue
 	i=$((i + 1))
 	printf '%s\n' "$set" >"$tmp/$i.tests"
 	"${own_ns[@]}" "$@" "-test.run=^($set)\$" >"$tmp/$i.out" 2>&1 &
 	pids+=($!)
 done <<<"$plan"
+if [ -n "$bulk_set" ]; then
+	i=$((i + 1))
+	printf '%s\n' "$bulk_set" >"$tmp/$i.tests"
+	nice -n 10 "${own_ns[@]}" "$@" "-test.run=^($bulk_set)\$" >"$tmp/$i.out" 2>&1 &
+	pids+=($!)
+fi
 
 rc=0
 for k in "${!pids[@]}"; do
