@@ -40,9 +40,9 @@ pkg=${PWD#"$root"}
 pkg=${pkg#/}
 [ -n "$pkg" ] || pkg=.
 case $pkg in
-nut/service | cmd/nutmeg) shards=4 ;;
-wizard) shards=3 ;;
-nut/monitor | packaging/windows) shards=2 ;;
+nut/service) shards=4 ;;
+cmd/nutmeg) shards=3 ;;
+wizard | nut/monitor | packaging/windows) shards=2 ;;
 *) shards=1 ;;
 esac
 shards=${NUTMEG_TEST_SHARDS:-$shards}
