@@ -14,34 +14,32 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
 
-// builtPair builds this package twice into one directory, as `make build`
-// does: nutmeg (-tags nogui) and nutmeg-gui. Built once per test binary.
-var builtPair = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "nutmeg-builds-")
-	if err != nil {
-		return "", err
-	}
-	for _, b := range [][]string{
-		{"build", "-tags", "nogui", "-o", filepath.Join(dir, "nutmeg"), "."},
-		{"build", "-o", filepath.Join(dir, guiName), "."},
-	} {
-		if out, err := exec.Command("go", b...).CombinedOutput(); err != nil {
-			return "", &exec.ExitError{Stderr: out}
-		}
-	}
-	return dir, nil
-})
+var pairDir struct {
+	sync.Mutex
+	dir string
+}
 
+// pair is a directory with this package built twice, as `make build` does:
+// nutmeg (-tags nogui) and nutmeg-gui (goBuild's binaries, placed once per
+// test process). Shared: tests copy from it.
 func pair(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binaries")
 	}
-	dir, err := builtPair()
-	if err != nil {
-		t.Fatalf("go build: %v %s", err, err.(*exec.ExitError).Stderr)
+	nogui, gui := goBuild(t, ".", "nogui"), goBuild(t, ".", "")
+	pairDir.Lock()
+	defer pairDir.Unlock()
+	if pairDir.dir == "" {
+		dir := filepath.Join(filepath.Dir(filepath.Dir(gui)), "pair")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		placeBinary(t, nogui, filepath.Join(dir, "nutmeg"))
+		placeBinary(t, gui, filepath.Join(dir, guiName))
+		pairDir.dir = dir
 	}
-	return dir
+	return pairDir.dir
 }
 
 // modules is `go version -m` of a built binary: the modules linked into it.

@@ -39,9 +39,7 @@ func TestWizardSystemCommandAppliesForReal(t *testing.T) {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "nutmeg")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	placeBinary(t, goBuild(t, ".", ""), bin)
 
 	lab := nutlab.New(t)
 	lab.WriteBasic("ups", "ups.dev", "upsmon", pw, filepath.Join(lab.Dir, "marker"))

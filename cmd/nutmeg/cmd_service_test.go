@@ -21,16 +21,10 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/service"
 )
 
-// buildNutmeg builds the binary once per test.
+// buildNutmeg is the binary, built once per test process (goBuild).
 func buildNutmeg(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "nutmeg")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
-	return bin
+	return goBuild(t, ".", "")
 }
 
 // nutPids are the processes whose environment points NUT at etc: what a

@@ -37,9 +37,7 @@ func TestServiceAsOrdinaryUser(t *testing.T) {
 	defer os.RemoveAll(dir)
 	os.Chmod(dir, 0o755)
 	bin := filepath.Join(dir, "nutmeg")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	placeBinary(t, goBuild(t, ".", ""), bin)
 	state := filepath.Join(dir, "state")
 	etc := service.EtcDir(state)
 	os.MkdirAll(etc, 0o700)

@@ -43,10 +43,7 @@ func trayDesktop(t *testing.T) (dir, home string, env []string) {
 		if pkg != "." {
 			name = "nutmeg-tray"
 		}
-		build := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		if out, err := build.CombinedOutput(); err != nil {
-			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-		}
+		placeBinary(t, goBuild(t, pkg, ""), filepath.Join(dir, name))
 	}
 
 	bus := exec.Command(daemon, "--session", "--nofork", "--print-address=1")

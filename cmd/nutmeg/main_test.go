@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,13 +27,7 @@ func TestBuiltBinaryReportsVersion(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "nutmeg")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
-	out, err := exec.Command(bin, "version").Output()
+	out, err := exec.Command(goBuild(t, ".", ""), "version").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
