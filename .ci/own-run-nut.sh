@@ -41,8 +41,8 @@ pkg=${pkg#/}
 [ -n "$pkg" ] || pkg=.
 case $pkg in
 nut/service) shards=4 ;;
-cmd/nutmeg | wizard) shards=3 ;;
-nut/monitor | packaging/windows) shards=2 ;;
+cmd/nutmeg) shards=3 ;;
+wizard | nut/monitor | packaging/windows) shards=2 ;;
 *) shards=1 ;;
 esac
 shards=${NUTMEG_TEST_SHARDS:-$shards}
