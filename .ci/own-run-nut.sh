@@ -109,6 +109,10 @@ plan=$(printf '%s\n' "$names" | awk -v pkg="$pkg" -v n="$shards" -v wf="$here/te
 	}')
 
 tmp=$(mktemp -d)
+# The shards' shared build directory (cmd/nutmeg's goBuild): each binary
+# is linked once per run, not once per shard.
+mkdir -m 0755 "$tmp/builds"
+export NUTMEG_TEST_BUILDS="$tmp/builds"
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -31,7 +32,8 @@ func pair(t *testing.T) string {
 	pairDir.Lock()
 	defer pairDir.Unlock()
 	if pairDir.dir == "" {
-		dir := filepath.Join(filepath.Dir(filepath.Dir(gui)), "pair")
+		// This process's own: shards share the build directory.
+		dir := filepath.Join(filepath.Dir(filepath.Dir(gui)), "pair-"+strconv.Itoa(os.Getpid()))
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}

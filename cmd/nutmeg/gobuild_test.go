@@ -1,27 +1,33 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/filelock"
 )
 
 // The binaries this package's tests run are built once per test process:
 // linking the Fyne binary takes about 6 s of CPU, and a dozen tests each
-// built their own.
+// built their own. The shards of one run (.ci/own-run-nut.sh) share one
+// directory, NUTMEG_TEST_BUILDS, where the first shard to need a binary
+// builds it under a file lock and the others take it.
 var builds struct {
 	mu  sync.Mutex
 	dir string
+	own bool              // dir is this process's: removed at the end
 	bin map[string]string // "pkg|tags" → path
 }
 
 // goBuild returns pkg (relative to this package) built with tags, once per
-// test process. The file is shared: placeBinary puts it where a test needs
-// it, never change it in place.
+// test process or run. The file is shared: placeBinary puts it where a test
+// needs it, never change it in place.
 func goBuild(t testing.TB, pkg, tags string) string {
 	t.Helper()
 	builds.mu.Lock()
@@ -31,9 +37,13 @@ func goBuild(t testing.TB, pkg, tags string) string {
 		return p
 	}
 	if builds.dir == "" {
-		dir, err := os.MkdirTemp("", "nutmeg-test-builds-")
-		if err != nil {
-			t.Fatal(err)
+		dir := os.Getenv("NUTMEG_TEST_BUILDS")
+		if dir == "" {
+			d, err := os.MkdirTemp("", "nutmeg-test-builds-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir, builds.own = d, true
 		}
 		// Tests run these binaries as nobody too.
 		if err := os.Chmod(dir, 0o755); err != nil {
@@ -45,17 +55,31 @@ func goBuild(t testing.TB, pkg, tags string) string {
 	if pkg == "." {
 		name = "nutmeg"
 	}
-	out := filepath.Join(builds.dir, strconv.Itoa(len(builds.bin)), name)
+	sum := sha256.Sum256([]byte(key))
+	out := filepath.Join(builds.dir, hex.EncodeToString(sum[:6]), name)
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"build"}
-	if tags != "" {
-		args = append(args, "-tags", tags)
+	lock, err := os.OpenFile(out+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatal(err)
 	}
-	args = append(args, "-o", out, pkg)
-	if b, err := exec.Command("go", args...).CombinedOutput(); err != nil {
-		t.Fatalf("go %v: %v\n%s", args, err, b)
+	defer lock.Close()
+	if err := filelock.Lock(lock); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); err != nil {
+		args := []string{"build"}
+		if tags != "" {
+			args = append(args, "-tags", tags)
+		}
+		args = append(args, "-o", out+".part", pkg)
+		if b, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+			t.Fatalf("go %v: %v\n%s", args, err, b)
+		}
+		if err := os.Rename(out+".part", out); err != nil {
+			t.Fatal(err)
+		}
 	}
 	builds.bin[key] = out
 	return out
@@ -88,7 +112,7 @@ func placeBinary(t testing.TB, src, dst string) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if builds.dir != "" {
+	if builds.own {
 		os.RemoveAll(builds.dir)
 	}
 	os.Exit(code)
