@@ -42,7 +42,7 @@ pkg=${pkg#/}
 case $pkg in
 nut/service) shards=4 ;;
 cmd/nutmeg) shards=3 ;;
-wizard | nut/monitor | packaging/windows) shards=2 ;;
+wizard | nut/monitor) shards=2 ;;
 *) shards=1 ;;
 esac
 shards=${NUTMEG_TEST_SHARDS:-$shards}
