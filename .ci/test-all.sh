@@ -13,7 +13,7 @@
 #
 # Run inside .ci/with-desktop.sh. Each job's output is shown whole when it
 # ends, with its time; the exit status is non-zero if any job failed.
-# usage: .ci/test-all.sh   (GO and WINBIN from make)
+# usage: .ci/test-all.sh   (GO, MAKE and WINBIN from make)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")

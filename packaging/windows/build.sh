@@ -18,6 +18,7 @@ build=$(sed -n 's/^Build *= *\([0-9]*\)/\1/p' "$top/FyneApp.toml")
 # installer's solid LZMA alone takes a minute of CPU. NUTMEG_NO_BUILD_CACHE=1
 # builds anyway.
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/nutmeg/windows-build
+outputs=(nutmeg.exe nutmeg-tray.exe nutmeg.ico "nutmeg-$version-setup.exe")
 key=""
 if [ -z "${NUTMEG_NO_BUILD_CACHE:-}" ] && git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
 	key=$(
@@ -29,7 +30,7 @@ if [ -z "${NUTMEG_NO_BUILD_CACHE:-}" ] && git -C "$top" rev-parse --git-dir >/de
 	)
 	key=$(printf '%s\n' "$key" | sha256sum | cut -c1-24)
 	if [ -f "$cache/$key/done" ]; then
-		cp "$cache/$key"/nutmeg.exe "$cache/$key"/nutmeg-tray.exe "$cache/$key"/nutmeg.ico "$cache/$key"/nutmeg-*-setup.exe "$out/"
+		(cd "$cache/$key" && cp "${outputs[@]}" "$out/")
 		echo "built $out/nutmeg.exe $out/nutmeg-tray.exe $out/nutmeg-$version-setup.exe (from the build cache, $cache/$key)"
 		exit 0
 	fi
@@ -61,7 +62,7 @@ if [ -n "$key" ]; then
 	mkdir -p "$cache"
 	rm -rf "$cache/$key.part"
 	mkdir "$cache/$key.part"
-	cp "$out/nutmeg.exe" "$out/nutmeg-tray.exe" "$out/nutmeg.ico" "$out/nutmeg-$version-setup.exe" "$cache/$key.part/"
+	(cd "$out" && cp "${outputs[@]}" "$cache/$key.part/")
 	touch "$cache/$key.part/done"
 	rm -rf "$cache/$key"
 	mv "$cache/$key.part" "$cache/$key"
