@@ -28,6 +28,7 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[*apiConn]struct{}
 	closed  bool
+	shut    chan struct{} // closed once Close has removed the socket
 	wg      sync.WaitGroup
 }
 
@@ -54,10 +55,12 @@ func Listen(path string, mode os.FileMode, state func() api.State, handle func(c
 	if err != nil {
 		return nil, err
 	}
-	return &Server{ln: ln, path: path, state: state, handle: handle, clients: map[*apiConn]struct{}{}}, nil
+	return &Server{ln: ln, path: path, state: state, handle: handle, clients: map[*apiConn]struct{}{}, shut: make(chan struct{})}, nil
 }
 
 // Serve accepts clients until ctx ends or Close, then disconnects them all.
+// It returns only after Close has removed the socket, so a service started
+// again in the same state dir right after keeps its new socket.
 func (s *Server) Serve(ctx context.Context) error {
 	go func() { <-ctx.Done(); s.Close() }()
 	for {
@@ -67,6 +70,7 @@ func (s *Server) Serve(ctx context.Context) error {
 			closed := s.closed
 			s.mu.Unlock()
 			if closed {
+				<-s.shut
 				s.wg.Wait()
 				return nil
 			}
@@ -185,6 +189,7 @@ func (s *Server) Close() error {
 	s.mu.Unlock()
 	err := s.ln.Close()
 	_ = os.Remove(s.path)
+	close(s.shut)
 	if errors.Is(err, net.ErrClosed) {
 		err = nil
 	}
