@@ -250,17 +250,18 @@ func (w *Window) Refresh() {
 }
 
 // request sends req from a goroutine and runs done with the answer on the
-// UI goroutine.
+// UI goroutine. Without a backend there is nothing to wait for: done runs at
+// once, on the caller's (UI) goroutine.
 func (w *Window) request(req api.Request, done func(api.Reply, error)) {
 	b := w.cfg.Backend
+	if b == nil {
+		done(api.Reply{}, ErrNoService)
+		return
+	}
 	go func() {
-		var rep api.Reply
-		err := ErrNoService
-		if b != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-			rep, err = b.Do(ctx, req)
-			cancel()
-		}
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		rep, err := b.Do(ctx, req)
+		cancel()
 		w.cfg.Post(func() { done(rep, err) })
 	}()
 }
