@@ -156,12 +156,50 @@ func (s *Supervisor) RetryShutdown(ctx context.Context) error {
 		}
 	}
 	if old == nil {
-		if err := s.startUpsmon(ctx, orDefault(s.Ready, 30*time.Second)); err != nil {
+		err := s.startUpsmon(ctx, orDefault(s.Ready, 30*time.Second))
+		var ex *exitedError
+		if errors.As(err, &ex) && ex.name == "upsmon" && ex.err == nil {
+			// FSD is still set on upsd, so the new upsmon can see it, run
+			// the shutdown command and exit 0 before it counts as started:
+			// that is the retry done. The command's result comes back
+			// through the result file like the first try's.
+			s.log().Info("upsmon took the FSD again as it started", "output", ex.last)
+			return nil
+		}
+		if err != nil {
 			return fmt.Errorf("start upsmon again: %w", err)
 		}
 		s.savePids()
 	}
-	return s.FSD(ctx)
+	err := s.FSD(ctx)
+	if err != nil && s.upsmonEndedClean() {
+		// It saw the FSD on upsd by itself before our signal reached it.
+		s.log().Info("upsmon took the FSD again by itself", "signal", err)
+		return nil
+	}
+	return err
+}
+
+// upsmonEndedClean says whether the newest upsmon has ended with status 0,
+// which upsmon does only after its shutdown command ran.
+func (s *Supervisor) upsmonEndedClean() bool {
+	s.mu.Lock()
+	var mon *child
+	for _, c := range s.procs {
+		if c.name == "upsmon" {
+			mon = c
+		}
+	}
+	s.mu.Unlock()
+	if mon == nil {
+		return false
+	}
+	select {
+	case <-mon.done:
+		return mon.err == nil
+	case <-time.After(2 * time.Second): // give one that is exiting time to end
+		return false
+	}
 }
 
 // PowerBack calls off a shutdown that failed once mains power is back:

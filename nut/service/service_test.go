@@ -40,6 +40,27 @@ type runningService struct {
 	cancel context.CancelFunc
 	done   chan error
 	stop   func() // stops the service and releases the upsmon lock; idempotent
+	log    *logBuffer
+}
+
+// logBuffer keeps what the service logged (it also goes to stderr) for
+// tests that check what the service said about itself.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	os.Stderr.Write(p)
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func startService(t testing.TB, mutate func(*nut.Settings)) *runningService {
@@ -70,14 +91,15 @@ func startServiceIn(t testing.TB, state string, mutate func(*nut.Settings)) *run
 		t.Fatal(err)
 	}
 	lock := nutlab.LockUpsmon(t)
+	logs := &logBuffer{}
 	svc, err := New(Config{Settings: s, SettingsPath: settingsPath, StateDir: state, Listen: []string{"127.0.0.1"},
-		RestartMin: 500 * time.Millisecond, RetryEvery: testRetryEvery, Log: slog.Default()})
+		RestartMin: 500 * time.Millisecond, RetryEvery: testRetryEvery, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		lock.Close()
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &runningService{svc: svc, lab: lab, state: state, marker: marker, cancel: cancel, done: make(chan error, 1)}
+	r := &runningService{svc: svc, lab: lab, state: state, marker: marker, cancel: cancel, done: make(chan error, 1), log: logs}
 	go func() {
 		err := svc.Run(ctx)
 		if err != nil {

@@ -487,6 +487,18 @@ func (s *Supervisor) spawn(name, bin string, args ...string) (*child, error) {
 	return c, nil
 }
 
+// exitedError is a NUT process that ended before it was ready. err is its
+// exit (nil: it ended on its own with status 0).
+type exitedError struct {
+	name string
+	err  error
+	last string
+}
+
+func (e *exitedError) Error() string {
+	return fmt.Sprintf("%s exited while starting (%s): %s", e.name, exitText(e.err), e.last)
+}
+
 // waitServing waits until upsd serves the UPS's ups.status (fresh data).
 func (s *Supervisor) waitServing(ctx context.Context, ups, addr string, timeout time.Duration, procs ...*child) error {
 	deadline := time.Now().Add(timeout)
@@ -495,7 +507,7 @@ func (s *Supervisor) waitServing(ctx context.Context, ups, addr string, timeout 
 		for _, p := range procs {
 			select {
 			case <-p.done:
-				return fmt.Errorf("%s exited while starting (%s): %s", p.name, exitText(p.err), p.last())
+				return &exitedError{name: p.name, err: p.err, last: p.last()}
 			default:
 			}
 		}
@@ -537,7 +549,7 @@ func (s *Supervisor) waitUpsmon(ctx context.Context, timeout time.Duration, mon 
 	for {
 		select {
 		case <-mon.done:
-			return fmt.Errorf("upsmon exited while starting (%s): %s", exitText(mon.err), mon.last())
+			return &exitedError{name: "upsmon", err: mon.err, last: mon.last()}
 		default:
 		}
 		pid := readPid(UpsmonPidFile)
