@@ -139,14 +139,7 @@ func (s *Supervisor) adopted(name string, pid int) *child {
 // on upsd) and told to shut down.
 func (s *Supervisor) RetryShutdown(ctx context.Context) error {
 	s.Final(true)
-	s.mu.Lock()
-	var old *child
-	for _, c := range s.procs {
-		if c.name == "upsmon" {
-			old = c
-		}
-	}
-	s.mu.Unlock()
+	old := s.newestUpsmon()
 	if old != nil {
 		select {
 		case <-old.done:
@@ -183,14 +176,7 @@ func (s *Supervisor) RetryShutdown(ctx context.Context) error {
 // upsmonEndedClean says whether the newest upsmon has ended with status 0,
 // which upsmon does only after its shutdown command ran.
 func (s *Supervisor) upsmonEndedClean() bool {
-	s.mu.Lock()
-	var mon *child
-	for _, c := range s.procs {
-		if c.name == "upsmon" {
-			mon = c
-		}
-	}
-	s.mu.Unlock()
+	mon := s.newestUpsmon()
 	if mon == nil {
 		return false
 	}
@@ -227,4 +213,16 @@ func lastLines(path string, max int64) string {
 		lines = lines[len(lines)-3:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+func (s *Supervisor) newestUpsmon() *child {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var mon *child
+	for _, c := range s.procs {
+		if c.name == "upsmon" {
+			mon = c
+		}
+	}
+	return mon
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -39,28 +40,8 @@ type runningService struct {
 	marker string
 	cancel context.CancelFunc
 	done   chan error
-	stop   func() // stops the service and releases the upsmon lock; idempotent
-	log    *logBuffer
-}
-
-// logBuffer keeps what the service logged (it also goes to stderr) for
-// tests that check what the service said about itself.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	os.Stderr.Write(p)
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	stop   func()             // stops the service and releases the upsmon lock; idempotent
+	log    *nutlab.SyncBuffer // what the service logged (also on stderr)
 }
 
 func startService(t testing.TB, mutate func(*nut.Settings)) *runningService {
@@ -91,9 +72,9 @@ func startServiceIn(t testing.TB, state string, mutate func(*nut.Settings)) *run
 		t.Fatal(err)
 	}
 	lock := nutlab.LockUpsmon(t)
-	logs := &logBuffer{}
+	logs := &nutlab.SyncBuffer{}
 	svc, err := New(Config{Settings: s, SettingsPath: settingsPath, StateDir: state, Listen: []string{"127.0.0.1"},
-		RestartMin: 500 * time.Millisecond, RetryEvery: testRetryEvery, Log: slog.New(slog.NewTextHandler(logs, nil))})
+		RestartMin: 500 * time.Millisecond, RetryEvery: testRetryEvery, Log: slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, logs), nil))})
 	if err != nil {
 		lock.Close()
 		t.Fatal(err)
