@@ -173,8 +173,10 @@ func (s *Supervisor) RetryShutdown(ctx context.Context) error {
 	return err
 }
 
-// upsmonEndedClean says whether the newest upsmon has ended with status 0,
-// which upsmon does only after its shutdown command ran.
+// upsmonEndedClean says whether the newest upsmon has ended with status 0.
+// upsmon exits 0 after its shutdown command or when asked to stop (SIGTERM);
+// during a retry nothing asks it to stop unless the power came back, and
+// then the retry no longer matters.
 func (s *Supervisor) upsmonEndedClean() bool {
 	mon := s.newestUpsmon()
 	if mon == nil {
