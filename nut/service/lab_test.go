@@ -128,15 +128,24 @@ func markers(t testing.TB, path string) []time.Time {
 
 func waitMarker(t testing.TB, path string, timeout time.Duration) time.Time {
 	t.Helper()
+	m := waitMarkers(t, path, 1, timeout)
+	if len(m) == 0 {
+		t.Fatalf("no shutdown marker within %v", timeout)
+	}
+	return m[0]
+}
+
+// waitMarkers waits until the marker file holds n runs or timeout passes,
+// and returns the runs it holds then.
+func waitMarkers(t testing.TB, path string, n int, timeout time.Duration) []time.Time {
 	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if m := markers(t, path); len(m) > 0 {
-			return m[0]
+	for {
+		m := markers(t, path)
+		if len(m) >= n || !time.Now().Before(deadline) {
+			return m
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no shutdown marker within %v", timeout)
-	return time.Time{}
 }
 
 // labService is NUT (from nutlab.WriteBasic, run by a Supervisor) and a

@@ -103,14 +103,7 @@ func TestFailedShutdownIsReportedAndRetried(t *testing.T) {
 	if rep, err := col.c.Do(t.Context(), api.Request{Op: "reload"}); err != nil || rep.OK || !strings.Contains(rep.Reason, "shutdown is under way") {
 		t.Errorf("reload after FSD: %+v %v, want a refusal", rep, err)
 	}
-	deadline := time.Now().Add(testRetryEvery + 15*time.Second)
-	var tries []time.Time
-	for time.Now().Before(deadline) {
-		if tries = markers(t, marker); len(tries) >= 2 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	tries := waitMarkers(t, marker, 2, testRetryEvery+15*time.Second)
 	if len(tries) < 2 {
 		t.Fatalf("no second try within %v of the first (tries %v); events %v", testRetryEvery+15*time.Second, tries, col.eventNames())
 	}

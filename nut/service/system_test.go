@@ -399,11 +399,7 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 	if !strings.Contains(ev.m.Event.Message, "exit status 3") || !strings.Contains(ev.m.Event.Message, "poweroff: refused by policy") {
 		t.Errorf("SHUTDOWN_FAILED says %q", ev.m.Event.Message)
 	}
-	deadline := time.Now().Add(testRetryEvery + 15*time.Second)
-	for len(markers(t, marker)) < 2 && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	tries := markers(t, marker)
+	tries := waitMarkers(t, marker, 2, testRetryEvery+15*time.Second)
 	if len(tries) < 2 {
 		calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log"))
 		t.Fatalf("no second try within %v; systemctl calls:\n%s\nevents %v", testRetryEvery+15*time.Second, calls, col.eventNames())
