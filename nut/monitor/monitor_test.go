@@ -36,7 +36,8 @@ type fakeUpsd struct {
 	loginLog []time.Time
 	logouts  int
 	conns    map[net.Conn]bool
-	silent   bool // read commands, answer nothing: a peer gone quiet, as after sleep
+	silent   bool      // read commands, answer nothing: a peer gone quiet, as after sleep
+	lastData time.Time // when a LIST VAR was last answered with the status
 }
 
 func newFakeUpsd(t *testing.T, status string) *fakeUpsd {
@@ -84,6 +85,14 @@ func (f *fakeUpsd) set(status string) {
 	f.mu.Lock()
 	f.status = status
 	f.mu.Unlock()
+}
+
+// dataAt is when the status was last served: the monitor's DEADTIME
+// counts from its last poll with data, which is no earlier.
+func (f *fakeUpsd) dataAt() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastData
 }
 
 func (f *fakeUpsd) counts() (logins, logouts, total int) {
@@ -148,6 +157,7 @@ func (f *fakeUpsd) serve(c net.Conn) {
 			if f.status == "" {
 				out = "ERR DATA-STALE\n"
 			} else {
+				f.lastData = time.Now()
 				out = fmt.Sprintf("BEGIN LIST VAR ups\nVAR ups ups.status \"%s\"\nVAR ups battery.charge \"50\"\nEND LIST VAR ups\n", f.status)
 			}
 		default:
@@ -506,8 +516,10 @@ func TestDeadWhileOnBattery(t *testing.T) {
 	_, rec, done := start(t, Config{Addr: f.addr(), UPS: "ups", User: "mon", Password: "pw", ShutdownCmd: markCmd(marker),
 		StillUp: -1, Interval: 100 * time.Millisecond, DeadTime: 2 * time.Second, HostSync: -1, FinalDelay: -1})
 	waitFor(t, "ONBATT", 5*time.Second, func() bool { _, ok := rec.find(api.EvOnBatt); return ok })
-	lost := time.Now()
 	f.set("") // DATA-STALE from now on
+	// Contact is lost after the last poll that got data, which may be a
+	// poll interval before this point.
+	lost := f.dataAt()
 	select {
 	case <-done:
 		done <- nil
