@@ -2,6 +2,7 @@ package window
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/api"
@@ -20,7 +21,17 @@ type Update = api.Update
 // runs, and the history is reloaded once a minute (the service's sampling
 // interval). It returns at once; everything stops with ctx.
 func (w *Window) Follow(ctx context.Context, f *Feed) {
-	go f.Run(ctx, func(u Update) { w.cfg.Post(func() { w.Apply(u) }) })
+	// The service sends its state once a second during a countdown, and
+	// each one redraws the countdown line: the line's own second is only
+	// for when those do not come, so that a countdown wakes the UI once a
+	// second, not twice.
+	var lastState atomic.Int64 // unix ns of the last state posted
+	go f.Run(ctx, func(u Update) {
+		if u.State != nil {
+			lastState.Store(time.Now().UnixNano())
+		}
+		w.cfg.Post(func() { w.Apply(u) })
+	})
 	go func() {
 		sec := time.NewTicker(time.Second)
 		defer sec.Stop()
@@ -39,7 +50,7 @@ func (w *Window) Follow(ctx context.Context, f *Feed) {
 						w.loadHistory(w.rng)
 					}
 				})
-			} else if w.counting.Load() {
+			} else if w.counting.Load() && time.Since(time.Unix(0, lastState.Load())) > 1500*time.Millisecond {
 				w.cfg.Post(w.showCountdown)
 			}
 		}

@@ -126,6 +126,9 @@ type Watcher struct {
 
 	lastSample time.Time
 	lastLead   time.Time
+	// beat is the second of the countdown's last once-a-second state: tick
+	// also runs after every poll and request, which must not add states.
+	beat time.Time
 
 	polls      <-chan client.Event
 	stopPoller context.CancelFunc
@@ -573,7 +576,8 @@ func (w *Watcher) tick(ctx context.Context) {
 		_ = w.issueFSD(ctx)
 	}
 	w.checkShutdown(ctx, now)
-	if w.cd.Running() {
+	if sec := now.Truncate(time.Second); w.cd.Running() && !sec.Equal(w.beat) {
+		w.beat = sec
 		w.publish() // once a second while the countdown runs
 	}
 }

@@ -322,3 +322,29 @@ func TestFSDRetriedWhileUpsmonRestarts(t *testing.T) {
 	mark := waitMarker(t, s.marker, 20*time.Second)
 	t.Logf("marker %v after the planned shutdown (NUT restart in between)", mark.Sub(shut.m.Event.Time))
 }
+
+// During a countdown the service sends its state once a second for the
+// clients' countdown lines, and a poll in the same second adds none (each
+// state wakes every tray and window).
+func TestCountdownStateOncePerSecond(t *testing.T) {
+	s := startLabService(t, Policy{Mode: nut.ShutdownBatt, Timer: time.Minute}, time.Minute, dev("OL"), nil)
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	cd, i := col.event(t, 0, EvCountdown, 10*time.Second)
+	from, to := cd.at.Add(time.Second), cd.at.Add(5*time.Second)
+	time.Sleep(time.Until(to.Add(time.Second)))
+	n := 0
+	col.mu.Lock()
+	for _, r := range col.msgs[i:] {
+		if r.m.Type == "state" && r.m.State.Countdown != nil && !r.at.Before(from) && r.at.Before(to) {
+			n++
+		}
+	}
+	col.mu.Unlock()
+	// Four seconds hold four or five second marks; twice a second (a
+	// state per poll besides the clock's) would be about eight.
+	if n < 3 || n > 5 {
+		t.Fatalf("%d countdown states in the 4 s from %s, want one a second", n, from.Format("15:04:05.000"))
+	}
+}
