@@ -9,6 +9,7 @@ pkgs=(
 	xorg-dev libgl1-mesa-dev     # Fyne (cgo, GLFW)
 	gcc                          # cgo
 	xvfb dbus gnome-keyring      # headless display, session bus, keyring for tests
+	xdotool                      # clicks through the X server (gui/idle tests)
 	desktop-file-utils systemd   # packaging checks (desktop-file-validate, systemd-analyze)
 	dpkg binutils                # dpkg-deb, strip for the .deb (nfpm builds it)
 	lintian appstream            # .deb and AppStream metainfo checks

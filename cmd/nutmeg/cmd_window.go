@@ -19,6 +19,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg"
 	"github.com/nutmeg-ups/nutmeg/assets"
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
+	"github.com/nutmeg-ups/nutmeg/gui/idle"
 	"github.com/nutmeg-ups/nutmeg/gui/tray"
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut"
@@ -99,14 +100,19 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	}
 	feed := &window.Feed{Socket: sock}
 	cfg.Backend = feed
+	// Everything that changes the window from another goroutine comes
+	// through the idle loop, which lets Fyne's 60 Hz loop sleep in between.
+	loop := idle.NewGLFW(idle.Config{Busy: idle.Busy(a)})
+	cfg.Post = loop.Post
 	var w *window.Window
 	if os.Getenv(envDemo) != "1" {
-		ow := &openWizard{a: a, settings: setPath, state: *state}
+		ow := &openWizard{a: a, post: loop.Post, settings: setPath, state: *state}
 		cfg.StartWizard = func() error { return ow.open(w) }
 	}
 	w = window.New(a, cfg)
+	w.Window().SetOnClosed(loop.Stop) // the first window: closing it quits
 	go inst.Serve(func() {
-		fyne.Do(func() {
+		loop.Post(func() {
 			w.Window().Show()
 			w.Window().RequestFocus()
 		})
@@ -115,9 +121,13 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	defer stop()
 	go func() {
 		<-ctx.Done()
-		fyne.Do(a.Quit)
+		loop.Post(func() {
+			loop.Stop()
+			a.Quit()
+		})
 	}()
 	w.Follow(ctx, feed)
+	go loop.Run(ctx.Done())
 	w.Window().ShowAndRun()
 	return nil
 }
@@ -127,6 +137,7 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 // process at a time) and the summary is read again when the wizard closes.
 type openWizard struct {
 	a               fyne.App
+	post            func(func()) // to the UI goroutine (the idle loop's Post)
 	settings, state string
 	cur             *wizard.Wizard // the open wizard, if any (UI goroutine only)
 	busy            bool
@@ -153,7 +164,7 @@ func (o *openWizard) open(w *window.Window) error {
 		if err == nil {
 			f, err = wizard.Start(d)
 		}
-		fyne.Do(func() {
+		o.post(func() {
 			o.busy = false
 			if err != nil {
 				w.ShowError(fmt.Errorf("the setup wizard cannot open: %w", err))

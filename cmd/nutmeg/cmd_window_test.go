@@ -3,9 +3,12 @@
 package main
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,5 +70,72 @@ func TestWindowSecondStart(t *testing.T) {
 	case <-shown:
 	case <-time.After(5 * time.Second):
 		t.Fatal("the open window was not asked to come forward")
+	}
+}
+
+// The real status window on the test's X display: it comes up, a second
+// start brings it forward through its idle loop, and SIGTERM ends it cleanly
+// (the idle loop stops before GLFW goes).
+func TestWindowRunsAndQuits(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no X display: make test runs the tests under .ci/with-desktop.sh")
+		}
+		t.Skip("no X display")
+	}
+	xdotool, err := exec.LookPath("xdotool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("xdotool is not installed; `make test` installs it")
+		}
+		t.Skip("xdotool is not installed")
+	}
+	bin := filepath.Join(pair(t), guiName)
+	rt := t.TempDir()
+	sock := filepath.Join(rt, "svc", api.SocketName) // no service: the window says so
+	args := []string{"window", "--socket", sock, "--settings", filepath.Join(rt, "settings.json")}
+	env := append(os.Environ(), "XDG_RUNTIME_DIR="+rt)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("the window's stderr:\n%s", stderr.String())
+		}
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, xdotool, "search", "--sync", "--name", "^Nutmeg: UPS status$").Output(); err != nil || len(strings.Fields(string(out))) != 1 {
+		t.Fatalf("the status window did not appear: %v, %q", err, out)
+	}
+
+	second := exec.Command(bin, args...)
+	second.Env = env
+	out, err := second.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "already open") {
+		t.Fatalf("second start: %v: %s", err, out)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the window ended with %v after SIGTERM", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the window did not quit on SIGTERM")
+	}
+	if strings.Contains(stderr.String(), "panic") {
+		t.Fatalf("the window panicked:\n%s", stderr.String())
 	}
 }

@@ -17,12 +17,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nutmeg-ups/nutmeg/gui/idle"
 )
 
 // The benchmarks run a window as a child process: this test binary again,
 // with benchChildEnv naming the service socket to follow (the window exactly
-// as `nutmeg window` builds it, real GL driver, minus the command-line
-// wiring), or "minimal" for a Fyne window with one label (Fyne's own floor).
+// as `nutmeg window` builds it, real GL driver and idle loop, minus the
+// command-line wiring), or "minimal" for a Fyne window with one label (Fyne's own floor).
 const benchChildEnv = "NUTMEG_WINDOW_BENCH_SOCKET"
 
 // Knobs for looking into the figures (make bench sets neither):
@@ -52,10 +54,11 @@ func TestMain(m *testing.M) {
 func benchChild(sock string) {
 	a := app.NewWithID("io.github.nutmeg_ups.nutmeg.bench")
 	feed := &Feed{Socket: sock}
+	loop := idle.NewGLFW(idle.Config{Busy: idle.Busy(a)})
 	var w *Window
 	said := false
 	w = New(a, Config{Backend: feed, Post: func(f func()) {
-		fyne.Do(func() {
+		loop.Post(func() {
 			f()
 			if !said && w.Figure("Battery charge") != Unknown {
 				said = true
@@ -63,9 +66,11 @@ func benchChild(sock string) {
 			}
 		})
 	}})
+	w.Window().SetOnClosed(loop.Stop)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w.Follow(ctx, feed)
+	go loop.Run(ctx.Done())
 	w.Window().ShowAndRun()
 }
 
@@ -165,7 +170,8 @@ func BenchmarkWindowIdle(b *testing.B) {
 // BenchmarkFyneFloor measures a Fyne window with one label that never
 // changes, the same way: what Fyne 2.7's GLFW driver costs by itself (it
 // polls events and checks for dirty windows 60 times a second, drawn or
-// not), the floor under BenchmarkWindowIdle.
+// not). The status window sleeps through that ticker (gui/idle); this
+// window does not, for comparison.
 func BenchmarkFyneFloor(b *testing.B) {
 	if os.Getenv("DISPLAY") == "" {
 		b.Skip("no X display (run through .ci/with-desktop.sh, as make bench does)")
