@@ -244,7 +244,7 @@ func (l *Lab) StartUpsmon() *Proc {
 		l.lock = LockUpsmon(l.t)
 	}
 	// A zombie left by an earlier upsmon would make this one refuse to start.
-	if _, err := pidfile.ClearStale(pidfile.Upsmon); err != nil {
+	if _, err := pidfile.ClearStale(pidfile.Upsmon, "upsmon"); err != nil {
 		l.t.Fatal(err)
 	}
 	return l.Start("upsmon", "upsmon", "-F")

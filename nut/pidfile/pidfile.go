@@ -30,16 +30,21 @@ func Read(path string) (int, error) {
 	return pid, nil
 }
 
-// ClearStale removes the pid file when the process it names is gone or a
-// zombie, and reports whether it did. A live process's file is left alone.
-func ClearStale(path string) (bool, error) {
+// ClearStale removes the pid file when the process it names is gone, a
+// zombie, or (where the system tells, Linux) not called name: the kernel
+// gave the pid of an upsmon that exited without removing its file (as
+// after its shutdown command) to another program, which upsmon's kill(pid,
+// 0) would take for itself and `upsmon -c fsd` would signal. It reports
+// whether it removed the file; a live process of that name keeps it (of
+// any name, for name "").
+func ClearStale(path, name string) (bool, error) {
 	pid, err := Read(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		// Unreadable to us (an ordinary user and /run/nut): upsmon running
 		// as us cannot read it either, so it cannot block that upsmon.
 		return false, nil
 	}
-	if err == nil && Running(pid) {
+	if err == nil && Running(pid) && Named(pid, name) {
 		return false, nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -18,6 +18,23 @@ func Running(pid int) bool {
 	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
 }
 
+// Named reports whether pid's command name (/proc/PID/comm, at most 15
+// bytes) is name; true when that cannot be read, as for a process that
+// just ended (Running tells that), and for name "" (any name).
+func Named(pid int, name string) bool {
+	if name == "" {
+		return true
+	}
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return true
+	}
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	return strings.TrimSuffix(string(b), "\n") == name
+}
+
 // stat is /proc/PID/stat's fields after the parenthesised command name
 // (which may hold spaces): state, ppid, pgrp, ...; nil when pid is gone.
 func stat(pid int) []string {

@@ -368,9 +368,10 @@ func (s *Supervisor) startUpsmon(ctx context.Context, ready time.Duration) error
 	// still exiting (say, after the previous set's shutdown) makes a new
 	// one refuse for a moment. Try again for a few seconds.
 	for attempt := 1; ; attempt++ {
-		// A zombie left by a stopped upsmon (PID 1 may be slow to reap it)
-		// still answers kill(pid, 0) and would make upsmon refuse forever.
-		if cleared, err := pidfile.ClearStale(UpsmonPidFile); err != nil {
+		// A zombie left by a stopped upsmon (PID 1 may be slow to reap it),
+		// or another program that got the pid of an upsmon that left its
+		// file, answers kill(pid, 0) and would make upsmon refuse forever.
+		if cleared, err := pidfile.ClearStale(UpsmonPidFile, "upsmon"); err != nil {
 			s.log().Warn("upsmon pid file", "err", err)
 		} else if cleared {
 			s.log().Info("removed a stale upsmon pid file", "path", UpsmonPidFile)

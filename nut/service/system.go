@@ -14,6 +14,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/atomicfile"
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
 
@@ -226,14 +227,22 @@ func (k keptFiles) restore() error {
 // SystemRetryShutdown tries a failed shutdown again in system mode: the
 // platform's upsmon exited after SHUTDOWNCMD, so its unit is started again
 // (FSD is still set on upsd) and told to shut down.
+//
+// That upsmon left its pid file. Should the kernel have given its pid to
+// another program since, the new upsmon would take that program for a
+// running upsmon and refuse to start, and the FSD signal would go to the
+// program: the stale file goes first, and only an upsmon gets the signal.
 func SystemRetryShutdown(systemctlCmd []string, bin string) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
+		if _, err := pidfile.ClearStale(UpsmonPidFile, "upsmon"); err != nil {
+			return fmt.Errorf("before restarting upsmon: %w", err)
+		}
 		argv := append(append([]string{}, systemctlCmd[1:]...), "restart", "nut-monitor.service")
 		if out, err := exec.CommandContext(ctx, systemctlCmd[0], argv...).CombinedOutput(); err != nil {
 			return fmt.Errorf("restart upsmon: %w: %s", err, strings.TrimSpace(string(out)))
 		}
 		for ctx.Err() == nil {
-			if pid := readPid(UpsmonPidFile); pid != 0 {
+			if pid := readPid(UpsmonPidFile); pid != 0 && pidfile.Running(pid) && pidfile.Named(pid, "upsmon") {
 				return UpsmonFSD(ctx, bin, CleanEnv(os.Environ()), pid)
 			}
 			time.Sleep(200 * time.Millisecond)

@@ -19,6 +19,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/pidfile"
 	"github.com/nutmeg-ups/nutmeg/nut/secret"
 )
 
@@ -402,7 +403,8 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 	tries := waitMarkers(t, marker, 2, testRetryEvery+15*time.Second)
 	if len(tries) < 2 {
 		calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log"))
-		t.Fatalf("no second try within %v; systemctl calls:\n%s\nevents %v", testRetryEvery+15*time.Second, calls, col.eventNames())
+		nutLog, _ := os.ReadFile(filepath.Join(l.root, "nut.log"))
+		t.Fatalf("no second try within %v; systemctl calls:\n%s\nevents %v\nthe stand-in's NUT log:\n%s", testRetryEvery+15*time.Second, calls, col.eventNames(), nutLog)
 	}
 	t.Logf("system mode: second try %.1f s after the first (RetryEvery %v)", tries[1].Sub(first).Seconds(), testRetryEvery)
 	if d := tries[1].Sub(first); d < testRetryEvery*9/10 {
@@ -411,5 +413,45 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 	col.event(t, i+1, EvShutdownFailed, 10*time.Second)
 	if calls, _ := os.ReadFile(filepath.Join(l.root, "systemctl.log")); !strings.Contains(string(calls), "restart nut-monitor.service") {
 		t.Errorf("the retry did not restart nut-monitor.service:\n%s", calls)
+	}
+}
+
+// The upsmon that ran the failing shutdown command leaves its pid file.
+// When the kernel gives that pid to another program before the retry (as on
+// a busy machine, where this test's sibling once failed), the retry still
+// starts upsmon, and the program gets no FSD signal (SIGUSR1 would end it).
+func TestSystemModeRetryPastAReusedPid(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "marker")
+	l := newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 3
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; exit 3'"
+	})
+	col, _ := l.start(t)
+	l.writeDev(t, "OB DISCHRG")
+	waitMarker(t, marker, 20*time.Second)
+	col.event(t, 0, EvShutdownFailed, 10*time.Second)
+	// The upsmon that ran the command ends; its pid file stays.
+	old := readPid(UpsmonPidFile)
+	for deadline := time.Now().Add(10 * time.Second); old != 0 && pidfile.Running(old); {
+		if time.Now().After(deadline) {
+			t.Fatalf("upsmon %d still runs after its shutdown command", old)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	other := exec.Command("sleep", "120")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	if err := os.WriteFile(UpsmonPidFile, []byte(strconv.Itoa(other.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tries := waitMarkers(t, marker, 2, testRetryEvery+15*time.Second)
+	if len(tries) < 2 {
+		nutLog, _ := os.ReadFile(filepath.Join(l.root, "nut.log"))
+		t.Fatalf("no second try past a pid file naming another program; events %v; the stand-in's NUT log:\n%s", col.eventNames(), nutLog)
+	}
+	if !pidfile.Running(other.Process.Pid) {
+		t.Fatal("the program that had upsmon's old pid was ended (the FSD signal went to it)")
 	}
 }
