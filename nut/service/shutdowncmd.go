@@ -134,7 +134,11 @@ func (w *Watcher) checkShutdown(ctx context.Context, now time.Time) {
 			go func() {
 				rctx, cancel := context.WithTimeout(ctx, w.cfg.RetryEvery)
 				defer cancel()
-				if err := retry(rctx); err != nil {
+				switch err := retry(rctx); {
+				case err != nil && ctx.Err() != nil:
+					// The service stops; the next one resumes the retries.
+					w.log.Info("the service stops: a shutdown retry was cut short", "err", err)
+				case err != nil:
 					w.log.Error("trying the shutdown again", "err", err)
 				}
 			}()

@@ -383,19 +383,27 @@ func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
 	}
 }
 
+// failedSystemShutdown runs a system service whose shutdown command fails
+// (it appends the time to marker, says why on stderr and exits 3) into an
+// outage, and returns once the command first ran, at first.
+func failedSystemShutdown(t *testing.T) (l *systemLab, col *collector, marker string, first time.Time) {
+	t.Helper()
+	marker = filepath.Join(t.TempDir(), "marker")
+	l = newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 3
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
+	})
+	col, _ = l.start(t)
+	l.writeDev(t, "OB DISCHRG")
+	return l, col, marker, waitMarker(t, marker, 20*time.Second)
+}
+
 // System mode, end to end with the stand-in for systemd: the system
 // service counts down, FSD reaches the platform's upsmon, a failing
 // shutdown command is reported (SHUTDOWN_FAILED, with its words) and tried
 // again by restarting nut-monitor.service.
 func TestSystemModeFailedShutdownRetried(t *testing.T) {
-	marker := filepath.Join(t.TempDir(), "marker")
-	l := newSystemLab(t, func(s *nut.Settings) {
-		s.ShutdownTimer = 3
-		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
-	})
-	col, _ := l.start(t)
-	l.writeDev(t, "OB DISCHRG")
-	first := waitMarker(t, marker, 20*time.Second)
+	l, col, marker, first := failedSystemShutdown(t)
 	ev, i := col.event(t, 0, EvShutdownFailed, 10*time.Second)
 	if !strings.Contains(ev.m.Event.Message, "exit status 3") || !strings.Contains(ev.m.Event.Message, "poweroff: refused by policy") {
 		t.Errorf("SHUTDOWN_FAILED says %q", ev.m.Event.Message)
@@ -421,14 +429,7 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 // a busy machine, where this test's sibling once failed), the retry still
 // starts upsmon, and the program gets no FSD signal (SIGUSR1 would end it).
 func TestSystemModeRetryPastAReusedPid(t *testing.T) {
-	marker := filepath.Join(t.TempDir(), "marker")
-	l := newSystemLab(t, func(s *nut.Settings) {
-		s.ShutdownTimer = 3
-		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; exit 3'"
-	})
-	col, _ := l.start(t)
-	l.writeDev(t, "OB DISCHRG")
-	waitMarker(t, marker, 20*time.Second)
+	l, col, marker, _ := failedSystemShutdown(t)
 	col.event(t, 0, EvShutdownFailed, 10*time.Second)
 	// The upsmon that ran the command ends; its pid file stays.
 	old := readPid(UpsmonPidFile)
