@@ -98,8 +98,13 @@ func New(cfg Config, e Edges) *Loop {
 // Post runs f on the UI goroutine and wakes the loop, so that f runs now
 // and what it changes is drawn in the next frame.
 func (l *Loop) Post(f func()) {
-	l.posted.Add(1)
+	// f is queued before it is counted: a turn that saw the count is
+	// queued behind f, and a turn queued in front of f either sees the
+	// count when it runs, or is waiting when WakeUp comes (the driver polls
+	// no events in between, the turn holds its loop), so that the empty
+	// event cannot go to the driver's poll and leave the turn asleep.
 	l.e.Post(f)
+	l.posted.Add(1)
 	l.wake()
 }
 
@@ -144,10 +149,6 @@ const (
 	busy                   // Busy said so; no sleep
 	stopped                // Stop was called, or the toolkit is gone
 )
-
-func (o outcome) String() string {
-	return [...]string{"slept", "posted", "input", "busy", "stopped"}[o]
-}
 
 // Run puts the UI loop to sleep whenever it may, until Stop or until done
 // is closed. Call it in a goroutine of its own once the app is set up; the
