@@ -259,9 +259,9 @@ func New(cfg Config) (*Service, error) {
 			bin = "/lib/nut"
 		}
 		wc.FSD = func(ctx context.Context) error {
-			pid := readPid(UpsmonPidFile)
+			pid := systemUpsmon()
 			if pid == 0 {
-				return fmt.Errorf("the system's upsmon is not running (no pid in %s)", UpsmonPidFile)
+				return fmt.Errorf("the system's upsmon is not running (no upsmon's pid in %s)", UpsmonPidFile)
 			}
 			return UpsmonFSD(ctx, bin, CleanEnv(os.Environ()), pid)
 		}

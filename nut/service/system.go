@@ -242,13 +242,24 @@ func SystemRetryShutdown(systemctlCmd []string, bin string) func(ctx context.Con
 			return fmt.Errorf("restart upsmon: %w: %s", err, strings.TrimSpace(string(out)))
 		}
 		for ctx.Err() == nil {
-			if pid := readPid(UpsmonPidFile); pid != 0 && pidfile.Running(pid) && pidfile.Named(pid, "upsmon") {
+			if pid := systemUpsmon(); pid != 0 {
 				return UpsmonFSD(ctx, bin, CleanEnv(os.Environ()), pid)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
 		return ctx.Err()
 	}
+}
+
+// systemUpsmon is the pid of the platform's upsmon, from its pid file; 0
+// unless that pid is a live process called upsmon (the file outlives an
+// upsmon that exited, and its pid may be another program's by now, which
+// the FSD signal, SIGUSR1, would end).
+func systemUpsmon() int {
+	if pid := readPid(UpsmonPidFile); pid != 0 && pidfile.Running(pid) && pidfile.Named(pid, "upsmon") {
+		return pid
+	}
+	return 0
 }
 
 // SystemPowerBack restarts the platform's NUT units after power came back

@@ -424,6 +424,53 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 	}
 }
 
+// System mode's FSD goes to the platform's upsmon through its pid file. With
+// that upsmon gone and its pid another program's, the FSD is not sent (the
+// program keeps running; SIGUSR1 would end it) but retried every second,
+// and it reaches the upsmon that nut-monitor.service starts again.
+func TestSystemModeFSDOnlyToAnUpsmon(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "marker")
+	l := newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = 3
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "'"
+	})
+	col, _ := l.start(t)
+	b, err := os.ReadFile(filepath.Join(l.root, "upsmon.pgid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil {
+		t.Fatalf("stopping the platform's upsmon: %v", err)
+	}
+	other := exec.Command("sleep", "120")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	if err := os.WriteFile(UpsmonPidFile, []byte(strconv.Itoa(other.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l.writeDev(t, "OB DISCHRG")
+	ev, _ := col.event(t, 0, EvShutdown, 20*time.Second)
+	if !strings.Contains(ev.m.Event.Message, "upsmon is not running") {
+		t.Errorf("SHUTDOWN says %q, want that upsmon is not running", ev.m.Event.Message)
+	}
+	time.Sleep(2 * time.Second) // FSD retried every second meanwhile
+	if !pidfile.Running(other.Process.Pid) {
+		t.Fatal("the program holding upsmon's old pid was ended (the FSD signal went to it)")
+	}
+	// The program ends and nut-monitor.service starts upsmon again: the
+	// retried FSD reaches it and the shutdown command runs.
+	other.Process.Kill()
+	other.Wait()
+	argv := append(append([]string{}, l.o.Systemctl[1:]...), "restart", "nut-monitor.service")
+	if out, err := exec.Command(l.o.Systemctl[0], argv...).CombinedOutput(); err != nil {
+		t.Fatalf("restarting nut-monitor.service: %v: %s", err, out)
+	}
+	waitMarker(t, marker, 20*time.Second)
+}
+
 // The upsmon that ran the failing shutdown command leaves its pid file.
 // When the kernel gives that pid to another program before the retry (as on
 // a busy machine, where this test's sibling once failed), the retry still
