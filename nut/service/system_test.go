@@ -355,14 +355,39 @@ func (l *systemLab) start(t *testing.T) (col *collector, stop func()) {
 	return col, stop
 }
 
+// markerLab is a system lab whose shutdown command, after the shutdown
+// timer (seconds), appends the time to marker and then runs tail, shell
+// commands to end it with.
+func markerLab(t *testing.T, timer int, tail string) (l *systemLab, marker string) {
+	t.Helper()
+	marker = filepath.Join(t.TempDir(), "marker")
+	l = newSystemLab(t, func(s *nut.Settings) {
+		s.ShutdownTimer = timer
+		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + tail + "'"
+	})
+	return l, marker
+}
+
+// strangerWithUpsmonsPid starts a program (sleep) and writes its pid into
+// upsmon's pid file, as when the kernel gives an exited upsmon's pid to
+// another program.
+func strangerWithUpsmonsPid(t *testing.T) *exec.Cmd {
+	t.Helper()
+	other := exec.Command("sleep", "120")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
+	if err := os.WriteFile(UpsmonPidFile, []byte(strconv.Itoa(other.Process.Pid)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return other
+}
+
 // System mode: a restart of nutmeg.service in the middle of an outage
 // resumes the countdown with the deadline shown before.
 func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
-	marker := filepath.Join(t.TempDir(), "marker")
-	l := newSystemLab(t, func(s *nut.Settings) {
-		s.ShutdownTimer = 8
-		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "'"
-	})
+	l, marker := markerLab(t, 8, "")
 	col, stop := l.start(t)
 	l.writeDev(t, "OB DISCHRG")
 	st, _ := col.wait(t, 0, 10*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
@@ -388,11 +413,7 @@ func TestSystemModeRestartKeepsTheDeadline(t *testing.T) {
 // outage, and returns once the command first ran, at first.
 func failedSystemShutdown(t *testing.T) (l *systemLab, col *collector, marker string, first time.Time) {
 	t.Helper()
-	marker = filepath.Join(t.TempDir(), "marker")
-	l = newSystemLab(t, func(s *nut.Settings) {
-		s.ShutdownTimer = 3
-		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "; echo \"poweroff: refused by policy\" >&2; exit 3'"
-	})
+	l, marker = markerLab(t, 3, `; echo "poweroff: refused by policy" >&2; exit 3`)
 	col, _ = l.start(t)
 	l.writeDev(t, "OB DISCHRG")
 	return l, col, marker, waitMarker(t, marker, 20*time.Second)
@@ -429,11 +450,7 @@ func TestSystemModeFailedShutdownRetried(t *testing.T) {
 // program keeps running; SIGUSR1 would end it) but retried every second,
 // and it reaches the upsmon that nut-monitor.service starts again.
 func TestSystemModeFSDOnlyToAnUpsmon(t *testing.T) {
-	marker := filepath.Join(t.TempDir(), "marker")
-	l := newSystemLab(t, func(s *nut.Settings) {
-		s.ShutdownTimer = 3
-		s.ShutdownCmd = "/bin/sh -c 'date +%s.%N >> " + marker + "'"
-	})
+	l, marker := markerLab(t, 3, "")
 	col, _ := l.start(t)
 	b, err := os.ReadFile(filepath.Join(l.root, "upsmon.pgid"))
 	if err != nil {
@@ -443,14 +460,7 @@ func TestSystemModeFSDOnlyToAnUpsmon(t *testing.T) {
 	if err := syscall.Kill(-pgid, syscall.SIGKILL); err != nil {
 		t.Fatalf("stopping the platform's upsmon: %v", err)
 	}
-	other := exec.Command("sleep", "120")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
-	if err := os.WriteFile(UpsmonPidFile, []byte(strconv.Itoa(other.Process.Pid)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	other := strangerWithUpsmonsPid(t)
 	l.writeDev(t, "OB DISCHRG")
 	ev, _ := col.event(t, 0, EvShutdown, 20*time.Second)
 	if !strings.Contains(ev.m.Event.Message, "upsmon is not running") {
@@ -486,14 +496,7 @@ func TestSystemModeRetryPastAReusedPid(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	other := exec.Command("sleep", "120")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
-	if err := os.WriteFile(UpsmonPidFile, []byte(strconv.Itoa(other.Process.Pid)+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	other := strangerWithUpsmonsPid(t)
 	tries := waitMarkers(t, marker, 2, testRetryEvery+15*time.Second)
 	if len(tries) < 2 {
 		nutLog, _ := os.ReadFile(filepath.Join(l.root, "nut.log"))
