@@ -508,3 +508,53 @@ func TestTrayBalloonUnderWine(t *testing.T) {
 		t.Fatalf("a balloon failed:\n%s", out.String())
 	}
 }
+
+// The status window under Wine: it comes up (a real GLFW window on the
+// test's X display, found by its title), a second start brings it forward,
+// and Alt+F4 closes it through Windows' own WM_CLOSE: nutmeg.exe ends with
+// status 0, its idle loop stopped before GLFW went.
+func TestWindowUnderWine(t *testing.T) {
+	bin := winBin(t)
+	if os.Getenv("DISPLAY") == "" {
+		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
+	}
+	xdotool, err := exec.LookPath("xdotool")
+	if err != nil {
+		need(t, "xdotool is not installed (make test installs it)")
+	}
+	dir := t.TempDir()
+	args := []string{filepath.Join(bin, "nutmeg.exe"), "window",
+		"--socket", winPath(filepath.Join(dir, "nutmeg.sock")), "--settings", winPath(filepath.Join(dir, "settings.json"))}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out := &nutlab.SyncBuffer{}
+	exited := startWine(t, func() *exec.Cmd { return wine(t, ctx, args...) }, out)
+
+	search, stop := context.WithTimeout(ctx, time.Minute)
+	defer stop()
+	ids, err := exec.CommandContext(search, xdotool, "search", "--sync", "--name", "^Nutmeg: UPS status$").Output()
+	if err != nil || len(strings.Fields(string(ids))) == 0 {
+		t.Fatalf("the status window did not appear: %v, %q\n%s", err, ids, out.String())
+	}
+	id := strings.Fields(string(ids))[0]
+
+	second, err := output(t, wine(t, ctx, args...))
+	if err != nil || !strings.Contains(second, "already open") {
+		t.Fatalf("second start: %v: %s", err, second)
+	}
+
+	if b, err := exec.Command(xdotool, "key", "--window", id, "alt+F4").CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key alt+F4: %v: %s", err, b)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("nutmeg.exe window ended with %v:\n%s", err, out.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("nutmeg.exe window did not close on Alt+F4:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "panic") {
+		t.Fatalf("nutmeg.exe window panicked:\n%s", out.String())
+	}
+}
