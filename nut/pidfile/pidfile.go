@@ -30,6 +30,12 @@ func Read(path string) (int, error) {
 	return pid, nil
 }
 
+// Alive reports whether pid is a live process called name (Running and
+// Named; any name for "").
+func Alive(pid int, name string) bool {
+	return Running(pid) && Named(pid, name)
+}
+
 // ClearStale removes the pid file when the process it names is gone, a
 // zombie, or (where the system tells, Linux) not called name: the kernel
 // gave the pid of an upsmon that exited without removing its file (as
@@ -44,7 +50,7 @@ func ClearStale(path, name string) (bool, error) {
 		// as us cannot read it either, so it cannot block that upsmon.
 		return false, nil
 	}
-	if err == nil && Running(pid) && Named(pid, name) {
+	if err == nil && Alive(pid, name) {
 		return false, nil
 	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -256,7 +256,7 @@ func SystemRetryShutdown(systemctlCmd []string, bin string) func(ctx context.Con
 // upsmon that exited, and its pid may be another program's by now, which
 // the FSD signal, SIGUSR1, would end).
 func systemUpsmon() int {
-	if pid := readPid(UpsmonPidFile); pid != 0 && pidfile.Running(pid) && pidfile.Named(pid, "upsmon") {
+	if pid := readPid(UpsmonPidFile); pid != 0 && pidfile.Alive(pid, "upsmon") {
 		return pid
 	}
 	return 0
