@@ -30,13 +30,7 @@ func trayDesktop(t *testing.T) (dir, home string, env []string) {
 	if testing.Short() {
 		t.Skip("builds the binaries")
 	}
-	daemon, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("dbus-daemon is not installed")
-		}
-		t.Skip("dbus-daemon is not installed")
-	}
+	daemon := requireTool(t, "dbus-daemon")
 	dir = t.TempDir()
 	for _, pkg := range []string{".", "../nutmeg-tray"} {
 		name := "nutmeg"

@@ -83,13 +83,7 @@ func TestWindowRunsAndQuits(t *testing.T) {
 		}
 		t.Skip("no X display")
 	}
-	xdotool, err := exec.LookPath("xdotool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xdotool is not installed; `make test` installs it")
-		}
-		t.Skip("xdotool is not installed")
-	}
+	xdotool := requireTool(t, "xdotool")
 	bin := filepath.Join(pair(t), guiName)
 	rt := t.TempDir()
 	sock := filepath.Join(rt, "svc", api.SocketName) // no service: the window says so

@@ -113,6 +113,20 @@ func (u *fakeUI) sleep(why string) time.Duration {
 	}
 }
 
+// ends lets Run go on to its next turn and wants it to end there, without
+// a sleep.
+func (u *fakeUI) ends(ended <-chan struct{}, why string) {
+	u.t.Helper()
+	u.go_ <- time.Time{}
+	select {
+	case <-ended:
+	case d := <-u.waiting:
+		u.t.Fatalf("%s: slept (up to %v)", why, d)
+	case <-time.After(10 * time.Second):
+		u.t.Fatalf("%s: Run did not end", why)
+	}
+}
+
 // run starts l.Run and returns a channel closed when it returns.
 func run(l *Loop) (stop chan struct{}, ended chan struct{}) {
 	stop, ended = make(chan struct{}), make(chan struct{})
@@ -227,14 +241,7 @@ func TestLoopWakesOnlyWhileTheToolkitRuns(t *testing.T) {
 	stopped := make(chan struct{})
 	u.queue <- func() { l.Stop(); close(stopped) }
 	<-stopped
-	u.go_ <- time.Time{}
-	select {
-	case <-ended:
-	case d := <-u.waiting:
-		t.Fatalf("slept (up to %v) after Stop", d)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not end after Stop")
-	}
+	u.ends(ended, "after Stop")
 	l.Post(func() {})
 	if n := u.wakeUps.Load(); n != 1 {
 		t.Fatalf("WakeUp after Stop (%d in all)", n)
@@ -275,20 +282,9 @@ func TestLoopToolkitGone(t *testing.T) {
 		if n := calls.Load(); n != 1 {
 			t.Fatalf("WakeUp called %d times; after the first failed the toolkit is gone", n)
 		}
+		// The sleep in progress ends by its timeout, after the posts.
 		u.end <- waitEnd{full: true}
-		select {
-		case <-ended:
-		case <-u.awake:
-			u.go_ <- time.Time{}
-			select {
-			case <-ended:
-			case d := <-u.waiting:
-				t.Fatalf("slept (up to %v) after the toolkit was gone", d)
-			case <-time.After(10 * time.Second):
-				t.Fatal("Run went on after the toolkit was gone")
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Run went on after the toolkit was gone")
-		}
+		u.stayAwake(defaultSettle, "after the posts")
+		u.ends(ended, "after the toolkit was gone")
 	})
 }
