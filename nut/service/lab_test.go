@@ -188,7 +188,7 @@ func startLabServiceSup(t testing.TB, p Policy, nocomm time.Duration, dev map[st
 		t.Fatal(err)
 	}
 	cfg := WatcherConfig{UPS: "ups", Addr: lab.Addr(), Mode: "primary", Policy: p, NoComm: nocomm,
-		StateDir: s.state, FSD: s.sup.FSD, Final: s.sup.Final}
+		StateDir: s.state, FSD: s.sup.FSD, Final: s.sup.Final, Nudge: s.sup.FSD}
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -265,6 +265,7 @@ func New(cfg Config) (*Service, error) {
 			}
 			return UpsmonFSD(ctx, bin, CleanEnv(os.Environ()), pid)
 		}
+		wc.Nudge = wc.FSD
 		wc.Final, wc.Reload = nil, nil
 		systemctl := cfg.Systemctl
 		if systemctl == nil {
@@ -348,7 +349,7 @@ func (svc *Service) watcherConfig(s nut.Settings, mail Mailer) WatcherConfig {
 	}
 	wc.Policy.FlapWindow = svc.cfg.FlapWindow
 	if svc.sup != nil {
-		wc.FSD, wc.Final = svc.sup.FSD, svc.sup.Final
+		wc.FSD, wc.Final, wc.Nudge = svc.sup.FSD, svc.sup.Final, svc.sup.FSD
 		wc.ShutdownResult = ShutdownResult(svc.cfg.StateDir)
 		wc.RetryShutdown, wc.PowerBack = svc.sup.RetryShutdown, svc.sup.PowerBack
 	}

@@ -295,6 +295,11 @@ func (s *Supervisor) FSD(ctx context.Context) error {
 	if pid == 0 {
 		return errors.New("upsmon is not running")
 	}
+	// The pid stays known after upsmon exits (it does once it has passed
+	// the shutdown on); by the time of a repeat it may be another program's.
+	if !pidfile.Alive(pid, "upsmon") {
+		return fmt.Errorf("upsmon (pid %d) has exited", pid)
+	}
 	return UpsmonFSD(ctx, s.bin(), s.env(), pid)
 }
 

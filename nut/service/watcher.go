@@ -60,6 +60,9 @@ type WatcherConfig struct {
 
 	// FSD issues the forced shutdown (upsmon -c fsd). Required.
 	FSD func(ctx context.Context) error
+	// Nudge sends upsmon the FSD signal again after FSD worked (nil: never;
+	// see nudge). Final is not called for it.
+	Nudge func(ctx context.Context) error
 	// Final(true) is called as FSD is issued (the supervisor stops
 	// restarting upsmon, which exits after SHUTDOWNCMD); Final(false) when
 	// FSD failed and will be retried (upsmon must come back for it).
@@ -135,6 +138,7 @@ type Watcher struct {
 
 	fsdPending bool // FSD is due but failed: retry
 	lastFSDTry time.Time
+	nudging    sync.WaitGroup // the FSD signal's repeats (nudge)
 
 	// The shutdown state that outlives the process (shutdown.json).
 	saved ShutdownState
@@ -299,6 +303,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	defer func() {
 		cancel()
 		<-srvDone
+		w.nudging.Wait()
 		w.events.Close()
 	}()
 	for {
@@ -634,6 +639,8 @@ func (w *Watcher) issueFSD(ctx context.Context) error {
 			w.cfg.Final(false)
 		}
 		w.log.Error("forced shutdown failed; retrying", "err", err)
+	} else if w.cfg.Nudge != nil {
+		w.nudge(ctx)
 	}
 	return err
 }

@@ -2,11 +2,13 @@ package service
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -261,8 +263,13 @@ func TestUpsdKilledNoEventLostOrDoubled(t *testing.T) {
 // the service issues FSD that much earlier and the machine still goes down
 // at ShutdownAt.
 func TestHostSyncLead(t *testing.T) {
+	var nudges atomic.Int32
 	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownBatt, Timer: 7 * time.Second}, time.Minute, dev("OL"),
-		func(c *WatcherConfig) { c.HostSync = 3 * time.Second },
+		func(c *WatcherConfig) {
+			c.HostSync = 3 * time.Second
+			send := c.Nudge
+			c.Nudge = func(ctx context.Context) error { nudges.Add(1); return send(ctx) }
+		},
 		func(sup *Supervisor) {
 			f, err := os.OpenFile(filepath.Join(sup.Etc, "upsmon.conf"), os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
@@ -300,6 +307,12 @@ func TestHostSyncLead(t *testing.T) {
 		mark.Sub(onbatt.m.Event.Time), cd.ShutdownAt.Sub(onbatt.m.Event.Time))
 	if d := mark.Sub(cd.ShutdownAt); d < -time.Second || d > time.Second {
 		t.Errorf("marker %v from ShutdownAt", d)
+	}
+	// upsmon waited for the secondary with FSD set on upsd: that is the
+	// FSD taken, and no signal may cut its talks with upsd short. One
+	// repeat is right only when the first signal came while it polled.
+	if n := nudges.Load(); n > 1 {
+		t.Errorf("the FSD signal was sent again %d times while upsmon waited for its secondary, want at most once", n)
 	}
 }
 
