@@ -5,6 +5,10 @@
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 WINE="${WINE:-/usr/lib/wine/wine64}"
 [ -x "$WINE" ] || WINE="$(command -v wine64 || command -v wine)"
+# Debian's wine64 package puts wineserver in /usr/lib/wine alone; only the
+# wine package adds it to PATH.
+WINESERVER="${WINESERVER:-/usr/lib/wine/wineserver64}"
+[ -x "$WINESERVER" ] || WINESERVER="$(command -v wineserver64 || command -v wineserver)"
 export WINEPREFIX="${NUTMEG_WINEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/nutmeg/wine}"
 export WINEARCH=win64 WINEDEBUG="${WINEDEBUG:--all}" WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"
 
@@ -15,7 +19,7 @@ wine_prefix() {
 		local dll="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 		if [ ! -f "$WINEPREFIX/.nutmeg-ready" ]; then
 			"$WINE" wineboot --init >/dev/null 2>&1 || { echo "wine: wineboot failed" >&2; exit 1; }
-			wineserver -w 2>/dev/null || true
+			"$WINESERVER" -w 2>/dev/null || true
 		fi
 		if [ ! -f "$dll" ] || [ "$here/wine/processprng.c" -nt "$dll" ]; then
 			x86_64-w64-mingw32-gcc -shared -O2 -s -o "$dll.tmp" "$here/wine/processprng.c" -ladvapi32 &&

@@ -27,8 +27,9 @@ type winePrefix struct {
 
 func newPrefix(t *testing.T) *winePrefix {
 	p := &winePrefix{t: t, dir: filepath.Join(t.TempDir(), "wine")}
+	server := wineserver(t)
 	t.Cleanup(func() {
-		ws := exec.Command("wineserver", "-k")
+		ws := exec.Command(server, "-k")
 		ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
 		_ = ws.Run()
 	})

@@ -59,12 +59,26 @@ func top(t *testing.T) string {
 	return filepath.Join(wd, "..", "..")
 }
 
+// wineserver is Wine's server program. Debian's wine64 package puts it
+// in /usr/lib/wine alone; only the wine package adds it to PATH.
+func wineserver(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/lib/wine/wineserver64", "/usr/lib/wine/wineserver"} {
+		if st, err := os.Stat(p); err == nil && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	p, err := exec.LookPath("wineserver")
+	if err != nil {
+		need(t, "Wine is not installed")
+	}
+	return p
+}
+
 // wine runs a Windows program in Nutmeg's cached test WINEPREFIX.
 func wine(t *testing.T, ctx context.Context, args ...string) *exec.Cmd {
 	t.Helper()
-	if _, err := exec.LookPath("wineserver"); err != nil {
-		need(t, "Wine is not installed")
-	}
+	wineserver(t)
 	cmd := exec.CommandContext(ctx, filepath.Join(top(t), ".ci", "wine-exec.sh"), args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -234,7 +248,7 @@ func TestInstallerUnderWine(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// The program directory goes first; wait for the uninstaller to end.
-	ws := exec.CommandContext(ctx, "wineserver", "-w")
+	ws := exec.CommandContext(ctx, wineserver(t), "-w")
 	ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
 	_ = ws.Run()
 	t.Logf("silent uninstall in %v", time.Since(start).Round(time.Millisecond))
