@@ -12,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nutmeg-ups/nutmeg/nut"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
 )
 
 // TestFSDDuringUpsmonsPoll makes the FSD signal land while upsmon polls:
@@ -21,44 +23,71 @@ import (
 // short and upsmon goes to sleep for POLLFREQ (5 s, the service's
 // upsmon.conf) before it reads the flag the signal set. The service must
 // send the signal again into that sleep: the shutdown command runs well
-// within 1.5 s of the signal, not 5 s later.
+// within 1.5 s of the signal, not 5 s later. A primary is told once upsd
+// shows no FSD; a secondary (whose upsd is another machine's) once it is
+// still running.
 func TestFSDDuringUpsmonsPoll(t *testing.T) {
-	r := startService(t, nil)
-	col := collect(t, filepath.Join(r.state, api.SocketName))
-	col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
-	sup := r.svc.Supervisor()
-	upsd, mon := sup.Pids()["upsd"], sup.UpsmonChild()
-	if upsd == 0 || mon == 0 {
-		t.Fatalf("upsd %d, upsmon's monitoring process %d: want both running", upsd, mon)
-	}
-	if err := syscall.Kill(upsd, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	resume := sync.OnceFunc(func() { _ = syscall.Kill(upsd, syscall.SIGCONT) })
-	t.Cleanup(resume)
-	waitInPoll(t, mon, 8*time.Second)
+	for _, mode := range []string{nut.ModePrimary, nut.ModeSecondary} {
+		t.Run(mode, func(t *testing.T) {
+			var r *runningService
+			var upsd int
+			if mode == nut.ModePrimary {
+				r = startService(t, nil)
+			} else {
+				primary := nutlab.New(t)
+				primary.WriteBasic("ups", "ups.dev", labUser, labPass, filepath.Join(primary.Dir, "primary-marker"))
+				primary.WriteDev("ups.dev", dev("OL"))
+				primary.StartDriver("dummy-ups", "ups")
+				upsd = primary.StartUpsd().Cmd.Process.Pid
+				primary.WaitReady("ups", 15*time.Second)
+				r = startService(t, func(s *nut.Settings) {
+					s.Mode, s.Driver, s.Port = nut.ModeSecondary, "", ""
+					s.RemoteHost, s.RemotePort = "127.0.0.1", primary.Port
+					s.MonUser, s.MonPwd = labUser, labPass
+				})
+			}
+			col := collect(t, filepath.Join(r.state, api.SocketName))
+			col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+			sup := r.svc.Supervisor()
+			if mode == nut.ModePrimary {
+				upsd = sup.Pids()["upsd"]
+			}
+			mon := sup.UpsmonChild()
+			if upsd == 0 || mon == 0 {
+				t.Fatalf("upsd %d, upsmon's monitoring process %d: want both running", upsd, mon)
+			}
+			if err := syscall.Kill(upsd, syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			resume := sync.OnceFunc(func() { _ = syscall.Kill(upsd, syscall.SIGCONT) })
+			t.Cleanup(resume)
+			waitInPoll(t, mon, 8*time.Second)
 
-	from := col.len()
-	if rep, err := col.c.Do(t.Context(), api.Request{Op: "shutdown-now", Confirm: "shutdown-now"}); err != nil || !rep.OK {
-		t.Fatalf("shutdown-now: %+v %v", rep, err)
-	}
-	// The SHUTDOWN event goes out once the signal is sent: only then may
-	// upsd answer, or upsmon's poll would end before the signal came.
-	ev, _ := col.event(t, from, EvShutdown, 5*time.Second)
-	resume()
-	mark := waitMarker(t, r.marker, 10*time.Second)
-	// From the event's arrival: its time is the order's, before the
-	// signal (which waited for a look at the stopped upsd).
-	d := mark.Sub(ev.at)
-	t.Logf("shutdown command ran %v after the signal", d)
-	if d > 1500*time.Millisecond {
-		t.Errorf("shutdown command ran %v after the signal, want within 1.5 s (upsmon's POLLFREQ is 5 s)", d)
-	}
-	// One repeat lands in upsmon's sleep; after it upsmon has taken the
-	// FSD (upsd shows it, and the monitoring process is gone), so no more.
-	time.Sleep(NudgeTimes * NudgeEvery)
-	if n := strings.Count(r.log.String(), "sending it again"); n != 1 {
-		t.Errorf("the service sent the FSD signal again %d times, want once", n)
+			from := col.len()
+			if rep, err := col.c.Do(t.Context(), api.Request{Op: "shutdown-now", Confirm: "shutdown-now"}); err != nil || !rep.OK {
+				t.Fatalf("shutdown-now: %+v %v", rep, err)
+			}
+			// The SHUTDOWN event goes out once the signal is sent: only then
+			// may upsd answer, or upsmon's poll would end before the signal
+			// came.
+			ev, _ := col.event(t, from, EvShutdown, 5*time.Second)
+			resume()
+			mark := waitMarker(t, r.marker, 10*time.Second)
+			// From the event's arrival: its time is the order's, before the
+			// signal (which may wait for a look at the stopped upsd).
+			d := mark.Sub(ev.at)
+			t.Logf("shutdown command ran %v after the signal", d)
+			if d > 1500*time.Millisecond {
+				t.Errorf("shutdown command ran %v after the signal, want within 1.5 s (upsmon's POLLFREQ is 5 s)", d)
+			}
+			// One repeat lands in upsmon's sleep; after it upsmon has taken
+			// the FSD (a primary's upsd shows it, and the monitoring process
+			// is gone), so no more.
+			time.Sleep(NudgeTimes * NudgeEvery)
+			if n := strings.Count(r.log.String(), "sending it again"); n != 1 {
+				t.Errorf("the service sent the FSD signal again %d times, want once", n)
+			}
+		})
 	}
 }
 
