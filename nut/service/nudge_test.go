@@ -34,17 +34,10 @@ func TestFSDDuringUpsmonsPoll(t *testing.T) {
 			if mode == nut.ModePrimary {
 				r = startService(t, nil)
 			} else {
-				primary := nutlab.New(t)
-				primary.WriteBasic("ups", "ups.dev", labUser, labPass, filepath.Join(primary.Dir, "primary-marker"))
-				primary.WriteDev("ups.dev", dev("OL"))
-				primary.StartDriver("dummy-ups", "ups")
-				upsd = primary.StartUpsd().Cmd.Process.Pid
-				primary.WaitReady("ups", 15*time.Second)
-				r = startService(t, func(s *nut.Settings) {
-					s.Mode, s.Driver, s.Port = nut.ModeSecondary, "", ""
-					s.RemoteHost, s.RemotePort = "127.0.0.1", primary.Port
-					s.MonUser, s.MonPwd = labUser, labPass
-				})
+				nutlab.Require(t)
+				primary, p := primaryLab(t)
+				upsd = p.Cmd.Process.Pid
+				r = startService(t, secondaryOf(primary))
 			}
 			col := collect(t, filepath.Join(r.state, api.SocketName))
 			col.wait(t, 0, 20*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })

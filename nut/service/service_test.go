@@ -173,19 +173,11 @@ func TestServiceFromSettings(t *testing.T) {
 // left alone.
 func TestSecondaryCountdown(t *testing.T) {
 	nutlab.Require(t)
-	primary := nutlab.New(t)
-	primary.WriteBasic("ups", "ups.dev", labUser, labPass, filepath.Join(primary.Dir, "primary-marker"))
-	primary.WriteDev("ups.dev", dev("OL"))
-	primary.StartDriver("dummy-ups", "ups")
-	primary.StartUpsd()
-	primary.WaitReady("ups", 15*time.Second)
-
+	primary, _ := primaryLab(t)
 	state := shortDir(t)
 	marker := filepath.Join(state, "marker")
 	s := labSettings(t, marker)
-	s.Mode, s.Driver, s.Port = nut.ModeSecondary, "", ""
-	s.RemoteHost, s.RemotePort = "127.0.0.1", primary.Port
-	s.MonUser, s.MonPwd = labUser, labPass
+	secondaryOf(primary)(&s)
 	lock := nutlab.LockUpsmon(t)
 	defer lock.Close()
 	svc, err := New(Config{Settings: s, StateDir: state})
@@ -220,6 +212,28 @@ func TestSecondaryCountdown(t *testing.T) {
 	}
 	if v, _ := primary.Var("ups", "ups.status"); strings.Contains(v, "FSD") {
 		t.Errorf("a secondary's countdown set FSD on the primary: %q", v)
+	}
+}
+
+// primaryLab runs the upsd that a secondary follows (another machine's,
+// in effect): dummy-ups on line power, and upsd with the lab's users.
+func primaryLab(t testing.TB) (*nutlab.Lab, *nutlab.Proc) {
+	t.Helper()
+	primary := nutlab.New(t)
+	primary.WriteBasic("ups", "ups.dev", labUser, labPass, filepath.Join(primary.Dir, "primary-marker"))
+	primary.WriteDev("ups.dev", dev("OL"))
+	primary.StartDriver("dummy-ups", "ups")
+	upsd := primary.StartUpsd()
+	primary.WaitReady("ups", 15*time.Second)
+	return primary, upsd
+}
+
+// secondaryOf makes settings those of a secondary of primary's upsd.
+func secondaryOf(primary *nutlab.Lab) func(*nut.Settings) {
+	return func(s *nut.Settings) {
+		s.Mode, s.Driver, s.Port = nut.ModeSecondary, "", ""
+		s.RemoteHost, s.RemotePort = "127.0.0.1", primary.Port
+		s.MonUser, s.MonPwd = labUser, labPass
 	}
 }
 
