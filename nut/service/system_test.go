@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/user"
@@ -268,6 +270,7 @@ type systemLab struct {
 	root, state, etcNut string
 	s                   nut.Settings
 	o                   SystemOptions
+	log                 *nutlab.SyncBuffer // what the service logged (also on stderr)
 }
 
 func newSystemLab(t *testing.T, mutate func(*nut.Settings)) *systemLab {
@@ -341,7 +344,9 @@ func (l *systemLab) start(t *testing.T) (col *collector, stop func()) {
 	t.Helper()
 	stored := l.s
 	stored.MonPwd = ""
-	svc, err := New(Config{Settings: stored, StateDir: l.state, System: true, Systemctl: l.o.Systemctl, RetryEvery: testRetryEvery})
+	l.log = &nutlab.SyncBuffer{}
+	svc, err := New(Config{Settings: stored, StateDir: l.state, System: true, Systemctl: l.o.Systemctl, RetryEvery: testRetryEvery,
+		Log: slog.New(slog.NewTextHandler(io.MultiWriter(os.Stderr, l.log), nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
