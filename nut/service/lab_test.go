@@ -86,6 +86,13 @@ func (c *collector) len() int {
 	return len(c.msgs)
 }
 
+// since is every message from index from on, as received so far.
+func (c *collector) since(from int) []received {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]received(nil), c.msgs[from:]...)
+}
+
 func (c *collector) eventNames() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()

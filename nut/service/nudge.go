@@ -60,13 +60,10 @@ func (w *Watcher) nudge(ctx context.Context) {
 
 // fsdOnUpsd reports whether upsd at addr shows FSD for ups.
 func fsdOnUpsd(ctx context.Context, addr, ups string) bool {
-	ctx, cancel := context.WithTimeout(ctx, NudgeEvery)
-	defer cancel()
-	c, err := client.Dial(ctx, addr, client.Options{Timeout: NudgeEvery})
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	st, err := c.Poll(ups)
+	var st client.Status
+	err := askUpsd(ctx, addr, NudgeEvery, func(c *client.Conn) (err error) {
+		st, err = c.Poll(ups)
+		return err
+	})
 	return err == nil && st.Has("FSD")
 }

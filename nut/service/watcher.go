@@ -598,19 +598,44 @@ func (w *Watcher) due(now time.Time) bool {
 }
 
 // refreshLead asks upsd how many upsmon are logged in: with secondaries, a
-// primary upsmon waits up to HOSTSYNC for them after FSD.
+// primary upsmon waits up to HOSTSYNC for them after FSD. Without an
+// answer the lead stays as it was: dropping HOSTSYNC from it would issue
+// FSD that much too late.
 func (w *Watcher) refreshLead(ctx context.Context, now time.Time) {
 	w.lastLead = now
+	n, err := numLogins(ctx, w.cfg.Addr, w.cfg.UPS)
+	if err != nil {
+		w.log.Warn("upsd does not say how many upsmon are logged in; the shutdown lead stays", "err", err)
+		return
+	}
 	lead := w.cfg.Reaction
-	cctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if c, err := client.Dial(cctx, w.cfg.Addr, client.Options{Timeout: time.Second}); err == nil {
-		if n, err := c.NumLogins(w.cfg.UPS); err == nil && n > 1 {
-			lead += w.cfg.HostSync + HostSyncSlack
-		}
-		c.Close()
+	if n > 1 {
+		lead += w.cfg.HostSync + HostSyncSlack
 	}
 	w.cd.SetLead(lead)
+}
+
+// numLogins is upsd's count of the upsmon logged in to ups, with a 1 s
+// limit: it is asked on the watcher's loop.
+func numLogins(ctx context.Context, addr, ups string) (n int, err error) {
+	err = askUpsd(ctx, addr, time.Second, func(c *client.Conn) (err error) {
+		n, err = c.NumLogins(ups)
+		return err
+	})
+	return n, err
+}
+
+// askUpsd runs ask on a connection of its own to upsd at addr, the whole
+// exchange within limit.
+func askUpsd(ctx context.Context, addr string, limit time.Duration, ask func(*client.Conn) error) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	c, err := client.Dial(ctx, addr, client.Options{Timeout: limit})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return ask(c)
 }
 
 func (w *Watcher) fire(ctx context.Context, now time.Time) {

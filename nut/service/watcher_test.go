@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -264,35 +265,10 @@ func TestUpsdKilledNoEventLostOrDoubled(t *testing.T) {
 // at ShutdownAt.
 func TestHostSyncLead(t *testing.T) {
 	var nudges atomic.Int32
-	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownBatt, Timer: 7 * time.Second}, time.Minute, dev("OL"),
-		func(c *WatcherConfig) {
-			c.HostSync = 3 * time.Second
-			send := c.Nudge
-			c.Nudge = func(ctx context.Context) error { nudges.Add(1); return send(ctx) }
-		},
-		func(sup *Supervisor) {
-			f, err := os.OpenFile(filepath.Join(sup.Etc, "upsmon.conf"), os.O_APPEND|os.O_WRONLY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(f, "HOSTSYNC 3")
-			f.Close()
-		})
-	col := collect(t, s.sock())
-	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
-	// A secondary that never logs out (as a machine that is slow to go down).
-	sec, err := net.Dial("tcp", s.lab.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sec.Close()
-	fmt.Fprintf(sec, "USERNAME %s\nPASSWORD \"%s\"\nLOGIN ups\n", labUser, labPass)
-	r := bufio.NewReader(sec)
-	for range 3 {
-		if ans, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(ans, "OK") {
-			t.Fatalf("secondary login: %q %v", ans, err)
-		}
-	}
+	s, col := startHostSyncLab(t, 7*time.Second, func(c *WatcherConfig) {
+		send := c.Nudge
+		c.Nudge = func(ctx context.Context) error { nudges.Add(1); return send(ctx) }
+	})
 	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
 	onbatt, i := col.event(t, 0, EvOnBatt, 10*time.Second)
 	st, _ := col.wait(t, i, 3*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
@@ -313,6 +289,74 @@ func TestHostSyncLead(t *testing.T) {
 	// repeat is right only when the first signal came while it polled.
 	if n := nudges.Load(); n > 1 {
 		t.Errorf("the FSD signal was sent again %d times while upsmon waited for its secondary, want at most once", n)
+	}
+}
+
+// startHostSyncLab is a lab service with HOSTSYNC 3 s (the watcher's and
+// upsmon's) on line power, and a secondary logged in to its upsd that
+// never logs out (as a machine that is slow to go down).
+func startHostSyncLab(t *testing.T, timer time.Duration, tweak func(*WatcherConfig)) (*labService, *collector) {
+	t.Helper()
+	s := startLabServiceSup(t, Policy{Mode: nut.ShutdownBatt, Timer: timer}, time.Minute, dev("OL"),
+		func(c *WatcherConfig) {
+			c.HostSync = 3 * time.Second
+			if tweak != nil {
+				tweak(c)
+			}
+		},
+		func(sup *Supervisor) {
+			f, err := os.OpenFile(filepath.Join(sup.Etc, "upsmon.conf"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(f, "HOSTSYNC 3")
+			f.Close()
+		})
+	col := collect(t, s.sock())
+	col.wait(t, 0, 10*time.Second, "connected state", func(m api.Message) bool { return m.Type == "state" && m.State.Connected })
+	sec, err := net.Dial("tcp", s.lab.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sec.Close() })
+	fmt.Fprintf(sec, "USERNAME %s\nPASSWORD \"%s\"\nLOGIN ups\n", labUser, labPass)
+	r := bufio.NewReader(sec)
+	for range 3 {
+		if ans, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(ans, "OK") {
+			t.Fatalf("secondary login: %q %v", ans, err)
+		}
+	}
+	return s, col
+}
+
+// upsd that does not answer while the countdown runs: the lead the
+// watcher had (HOSTSYNC, a secondary logged in) stays, or FSD would come
+// HOSTSYNC late and the machine go down after the time the tray showed.
+func TestLeadKeptWhileUpsdDoesNotAnswer(t *testing.T) {
+	s, col := startHostSyncLab(t, 30*time.Second, nil)
+	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
+	_, i := col.event(t, 0, EvOnBatt, 10*time.Second)
+	first, i := col.wait(t, i, 3*time.Second, "countdown", func(m api.Message) bool { return m.Type == "state" && m.State.Countdown != nil })
+	if cd := first.m.State.Countdown; cd.ShutdownAt.Sub(cd.FSDAt) < 3*time.Second {
+		t.Fatalf("lead %v with a secondary logged in, want HOSTSYNC (3 s) and more", cd.ShutdownAt.Sub(cd.FSDAt))
+	}
+	upsd := s.sup.Pids()["upsd"]
+	if err := syscall.Kill(upsd, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resume := sync.OnceFunc(func() { _ = syscall.Kill(upsd, syscall.SIGCONT) })
+	t.Cleanup(resume)
+	// The watcher asks for the logins every 5 s of a countdown: one ask
+	// falls in these 7 s, and gets no answer.
+	time.Sleep(7 * time.Second)
+	resume()
+	col.wait(t, col.len(), 3*time.Second, "a state after upsd is back", func(m api.Message) bool { return m.Type == "state" })
+	for _, r := range col.since(i) {
+		if r.m.Type == "state" && r.m.State.Countdown != nil {
+			if cd := r.m.State.Countdown; cd.ShutdownAt.Sub(cd.FSDAt) < 3*time.Second {
+				t.Fatalf("at %s the lead was %v, want it kept at HOSTSYNC (3 s) and more", r.at.Format("15:04:05.000"), cd.ShutdownAt.Sub(cd.FSDAt))
+			}
+		}
 	}
 }
 
