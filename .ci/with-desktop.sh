@@ -30,8 +30,11 @@ if [ -z "${NUTMEG_DESKTOP_INNER:-}" ]; then
 	export DISPLAY=":$disp"
 	export XDG_RUNTIME_DIR="$tmp/run" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 	mkdir -p -m 0700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
+	# The session bus listens in $tmp: the stock session config's
+	# tmpdir=/tmp leaves a socket file in /tmp after every run (dbus 1.14).
+	sed 's#<listen>.*</listen>#<listen>unix:dir='"$tmp"'</listen>#' /usr/share/dbus-1/session.conf >"$tmp/session.conf"
 	set +e
-	NUTMEG_DESKTOP_INNER=1 dbus-run-session -- "$0" "$@"
+	NUTMEG_DESKTOP_INNER=1 dbus-run-session --config-file="$tmp/session.conf" -- "$0" "$@"
 	rc=$?
 	set -e
 	exit $rc

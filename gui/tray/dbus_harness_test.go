@@ -78,7 +78,15 @@ func requireTool(t testing.TB, name string) string {
 func privateBus(t testing.TB) string {
 	t.Helper()
 	bin := requireTool(t, "dbus-daemon")
-	cmd := exec.Command(bin, "--session", "--nofork", "--print-address=1")
+	// The socket goes in a dir of the test's: the session config's
+	// tmpdir=/tmp leaves a socket file in /tmp (dbus 1.14) once the bus is
+	// killed. A short path: a socket's must fit in 108 bytes.
+	dir, err := os.MkdirTemp("", "nmbus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cmd := exec.Command(bin, "--session", "--address=unix:dir="+dir, "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,8 @@ func openDir(t *testing.T) string {
 }
 
 // sharedBus is a session bus that users other than root may join (a
-// private session bus admits its owner only), on an abstract socket.
+// private session bus admits its owner only), its socket in an open dir
+// of the test's (dbus 1.14's tmpdir=/tmp leaves a socket file behind).
 func sharedBus(t *testing.T) string {
 	bin := requireTool(t, "dbus-daemon")
 	dir := openDir(t)
@@ -42,7 +43,7 @@ func sharedBus(t *testing.T) string {
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
+  <listen>unix:dir=`+dir+`</listen>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
