@@ -40,7 +40,15 @@ func trayDesktop(t *testing.T) (dir, home string, env []string) {
 		placeBinary(t, goBuild(t, pkg, ""), filepath.Join(dir, name))
 	}
 
-	bus := exec.Command(daemon, "--session", "--nofork", "--print-address=1")
+	// The bus's socket goes in a dir of the test's, removed after it (the
+	// session config's tmpdir=/tmp leaves a socket file in /tmp); a short
+	// path, as a socket's must fit in 108 bytes.
+	busDir, err := os.MkdirTemp("", "nmbus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(busDir) })
+	bus := exec.Command(daemon, "--session", "--address=unix:dir="+busDir, "--nofork", "--print-address=1")
 	busOut, _ := bus.StdoutPipe()
 	if err := bus.Start(); err != nil {
 		t.Fatal(err)
