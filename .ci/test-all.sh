@@ -59,9 +59,30 @@ go_job() {
 }
 
 windows_job() {
+	local rc=0
+	ls -d /tmp/wine-* 2>/dev/null | sort >"$tmp/wine-dirs.before"
 	"$MAKE" --no-print-directory windows WINBIN="$WINBIN" &&
 		"$MAKE" --no-print-directory wine-test &&
-		NUTMEG_WINDOWS_BIN="$top/$WINBIN" "$GO" test -race -count=1 -timeout 30m -exec "$exec_wrap" ./packaging/windows
+		NUTMEG_WINDOWS_BIN="$top/$WINBIN" "$GO" test -race -count=1 -timeout 30m -exec "$exec_wrap" ./packaging/windows ||
+		rc=$?
+	wine_server_dirs_clean
+	return $rc
+}
+
+# Debian's Wine gives each wineserver a dir /tmp/wine-XXXXXX and leaves it
+# behind when the server ends. Once the cached prefix's server has ended
+# too (the tests end their own prefixes' servers), the dirs this job made
+# go; those that were there before it stay.
+wine_server_dirs_clean() {
+	(
+		. "$here/wine-env.sh"
+		[ -n "${WINESERVER:-}" ] || exit 0
+		"$WINESERVER" -k 2>/dev/null
+		"$WINESERVER" -w 2>/dev/null
+		true
+	)
+	ls -d /tmp/wine-* 2>/dev/null | sort | comm -13 "$tmp/wine-dirs.before" - |
+		while read -r d; do [ -O "$d" ] && rm -rf -- "$d"; done
 }
 
 boot_job() {
