@@ -463,16 +463,12 @@ func TestTrayUnderWine(t *testing.T) {
 	if os.Getenv("DISPLAY") == "" {
 		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &nutlab.SyncBuffer{}
-	exited := startWine(t, func() *exec.Cmd {
-		return wine(t, ctx, filepath.Join(bin, "nutmeg-tray.exe"), "--server", "127.0.0.1:1")
-	}, out)
+	out, exited, cancel := startTray(t, bin, "--server", "127.0.0.1:1")
 	select {
 	case err := <-exited:
 		cancel()
 		t.Fatalf("nutmeg-tray.exe exited (%v):\n%s", err, out.String())
-	case <-time.After(10 * time.Second):
+	case <-time.After(7 * time.Second): // about 10 s since the start
 	}
 	cancel()
 	<-exited
@@ -491,13 +487,9 @@ func TestTrayBalloonUnderWine(t *testing.T) {
 		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
 	}
 	lab := upsdLab(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	out := &nutlab.SyncBuffer{}
-	exited := startWine(t, func() *exec.Cmd {
-		return wine(t, ctx, filepath.Join(bin, "nutmeg-tray.exe"), "--server", lab.Addr(), "--ups", "ups")
-	}, out)
+	out, exited, cancel := startTray(t, bin, "--server", lab.Addr(), "--ups", "ups")
 	defer func() { cancel(); <-exited }()
-	time.Sleep(5 * time.Second) // the icon is up and has read the UPS on line
+	time.Sleep(2 * time.Second) // 5 s since the start: the icon is up and has read the UPS on line
 	start := time.Now()
 	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
 	for !strings.Contains(out.String(), "tray: balloon shown") {
@@ -520,6 +512,35 @@ func TestTrayBalloonUnderWine(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "Shell_NotifyIcon") {
 		t.Fatalf("a balloon failed:\n%s", out.String())
+	}
+}
+
+// startTray starts nutmeg-tray.exe with args and returns its output, its
+// exit and what stops it, 3 s after the start. Once in about twelve runs
+// here, fyne.io/systray could not make its hidden window under Wine right
+// at the start ("systray error: unable to init instance: Call failed."),
+// and the tray went on without an icon: such a start is logged and made
+// once more. A second such start is left to the test to fail.
+func startTray(t *testing.T, bin string, args ...string) (*nutlab.SyncBuffer, chan error, context.CancelFunc) {
+	t.Helper()
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &nutlab.SyncBuffer{}
+		exited := startWine(t, func() *exec.Cmd {
+			return wine(t, ctx, append([]string{filepath.Join(bin, "nutmeg-tray.exe")}, args...)...)
+		}, out)
+		select {
+		case err := <-exited:
+			exited <- err
+			return out, exited, cancel
+		case <-time.After(3 * time.Second):
+		}
+		if try == 2 || !strings.Contains(out.String(), "unable to init instance") {
+			return out, exited, cancel
+		}
+		t.Logf("systray could not make its window under Wine; starting the tray once more:\n%s", out.String())
+		cancel()
+		<-exited
 	}
 }
 
