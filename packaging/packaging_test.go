@@ -14,24 +14,11 @@ import (
 	"testing"
 
 	"github.com/nutmeg-ups/nutmeg/nut/conf"
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
-// needTool skips outside CI when a checking tool is missing; under CI it
-// must be there (make test installs it).
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed; make test installs it", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
 func TestDesktopEntryValidates(t *testing.T) {
-	tool := needTool(t, "desktop-file-validate")
+	tool := testneed.Tool(t, "desktop-file-validate")
 	out, err := exec.Command(tool, "linux/nutmeg.desktop").CombinedOutput()
 	if err != nil || bytes.Contains(out, []byte("error")) {
 		t.Fatalf("desktop-file-validate: %v\n%s", err, out)
@@ -133,7 +120,7 @@ func TestUdevRuleVendorsAreUPSMakersKnownToNUT(t *testing.T) {
 }
 
 func TestSystemdUnitVerifies(t *testing.T) {
-	tool := needTool(t, "systemd-analyze")
+	tool := testneed.Tool(t, "systemd-analyze")
 	dir := t.TempDir()
 	// verify insists the ExecStart binary exists; point it at one that does.
 	unit := strings.ReplaceAll(string(SystemdUnit), "/usr/bin/nutmeg", "/bin/true")
@@ -154,8 +141,8 @@ func TestSystemdUnitVerifies(t *testing.T) {
 // depends on the packages of every library the binaries link, carries the
 // maintainer scripts, and lintian finds no error in it.
 func TestDebPackageBuilds(t *testing.T) {
-	needTool(t, "dpkg-deb")
-	lintian := needTool(t, "lintian")
+	testneed.Tool(t, "dpkg-deb")
+	lintian := testneed.Tool(t, "lintian")
 	dir := t.TempDir()
 	// As make build builds them: nutmeg without Fyne, nutmeg-gui (the same
 	// command with the windows, which nutmeg execs), nutmeg-tray.
@@ -295,7 +282,7 @@ func packageOfLib(t *testing.T, lib string) string {
 
 // The AppStream metainfo validates and names the version being packaged.
 func TestMetainfoValidates(t *testing.T) {
-	tool := needTool(t, "appstreamcli")
+	tool := testneed.Tool(t, "appstreamcli")
 	path := "linux/io.github.nutmeg_ups.nutmeg.metainfo.xml"
 	out, err := exec.Command(tool, "validate", "--no-net", path).CombinedOutput()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // panelHost stands in for a panel's org.kde.StatusNotifierWatcher.
@@ -30,7 +31,7 @@ func trayDesktop(t *testing.T) (dir, home string, env []string) {
 	if testing.Short() {
 		t.Skip("builds the binaries")
 	}
-	daemon := requireTool(t, "dbus-daemon")
+	daemon := testneed.Tool(t, "dbus-daemon")
 	dir = t.TempDir()
 	for _, pkg := range []string{".", "../nutmeg-tray"} {
 		name := "nutmeg"

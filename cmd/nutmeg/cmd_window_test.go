@@ -14,6 +14,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/gui/window"
 	"github.com/nutmeg-ups/nutmeg/nut/api"
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 func TestWindowBadInput(t *testing.T) {
@@ -77,13 +78,8 @@ func TestWindowSecondStart(t *testing.T) {
 // start brings it forward through its idle loop, and SIGTERM ends it cleanly
 // (the idle loop stops before GLFW goes).
 func TestWindowRunsAndQuits(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no X display: make test runs the tests under .ci/with-desktop.sh")
-		}
-		t.Skip("no X display")
-	}
-	xdotool := requireTool(t, "xdotool")
+	testneed.Display(t)
+	xdotool := testneed.Tool(t, "xdotool")
 	bin := filepath.Join(pair(t), guiName)
 	rt := t.TempDir()
 	sock := filepath.Join(rt, "svc", api.SocketName) // no service: the window says so

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -68,18 +67,4 @@ func TestEveryDesignCommandIsRegistered(t *testing.T) {
 			t.Errorf("%s --help: code %d, %q", n, code, out+errOut)
 		}
 	}
-}
-
-// requireTool is the path of a tool the test needs: without it the test
-// skips, except under CI=true, where make test has installed it.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; `make test` installs it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
 }

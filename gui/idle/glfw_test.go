@@ -16,6 +16,8 @@ import (
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // The GLFW test runs a real Fyne app (this test binary again, with
@@ -81,34 +83,12 @@ func child() int {
 	return 0
 }
 
-func needDisplay(t *testing.T) {
-	t.Helper()
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no X display: make test runs the tests under .ci/with-desktop.sh")
-		}
-		t.Skip("no X display (run through .ci/with-desktop.sh)")
-	}
-}
-
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; `make test` installs it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
-
 // TestGLFWLoopWakes drives a real window whose loop sleeps: a post wakes
 // it at once, a click on the sleeping window is handled, and closing the
 // window ends the app cleanly while posts keep coming.
 func TestGLFWLoopWakes(t *testing.T) {
-	needDisplay(t)
-	xdotool := needTool(t, "xdotool")
+	testneed.Display(t)
+	xdotool := testneed.Tool(t, "xdotool")
 
 	cmd := exec.Command(os.Args[0], "-test.run", "^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1")

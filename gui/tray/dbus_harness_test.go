@@ -19,6 +19,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/nutmeg-ups/nutmeg/gui/icon"
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // The tray under test runs as a subprocess (this test binary re-executed):
@@ -59,25 +60,12 @@ func helperMain() int {
 	return 0
 }
 
-// requireTool skips without the tool, except under CI=true.
-func requireTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; `make test` installs it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
-
 // privateBus starts a session bus of its own for one test, so tests (and
 // packages testing in parallel) never meet each other's watcher or
 // notification server.
 func privateBus(t testing.TB) string {
 	t.Helper()
-	bin := requireTool(t, "dbus-daemon")
+	bin := testneed.Tool(t, "dbus-daemon")
 	// The socket goes in a dir of the test's: the session config's
 	// tmpdir=/tmp leaves a socket file in /tmp (dbus 1.14) once the bus is
 	// killed. A short path: a socket's must fit in 108 bytes.

@@ -1,23 +1,18 @@
 package tray
 
 import (
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // TestTrayDoesNotImportFyne: the tray runs all day, so its binary must not
 // link Fyne's window driver or GL (docs/architecture.md, Processes). go list -deps gives every
 // package that the tray package and the nutmeg-tray binary build from.
 func TestTrayDoesNotImportFyne(t *testing.T) {
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("go is not in PATH")
-		}
-		t.Skip("go is not in PATH")
-	}
+	goBin := testneed.Tool(t, "go")
 	for _, pkg := range []string{"github.com/nutmeg-ups/nutmeg/gui/tray", "github.com/nutmeg-ups/nutmeg/cmd/nutmeg-tray"} {
 		out, err := exec.Command(goBin, "list", "-deps", pkg).CombinedOutput()
 		if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut/api"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 const nobody = 65534 // uid nobody, gid nogroup
@@ -36,7 +37,7 @@ func openDir(t *testing.T) string {
 // private session bus admits its owner only), its socket in an open dir
 // of the test's (dbus 1.14's tmpdir=/tmp leaves a socket file behind).
 func sharedBus(t *testing.T) string {
-	bin := requireTool(t, "dbus-daemon")
+	bin := testneed.Tool(t, "dbus-daemon")
 	dir := openDir(t)
 	conf := filepath.Join(dir, "bus.conf")
 	os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

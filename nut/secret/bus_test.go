@@ -14,30 +14,19 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // Test helpers: private dbus-daemons and a child process that runs one
 // keyring call against a chosen bus. The child is needed because godbus keeps
 // one shared session connection per process: the bus address is read once.
 
-// requireTool skips (or, under CI=true, fails) when a tool is missing.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required under CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
 // privateBus starts a dbus-daemon with no activatable services (so nothing
 // gets auto-started, gnome-keyring included) and returns its address.
 func privateBus(t *testing.T) string {
 	t.Helper()
-	daemon := requireTool(t, "dbus-daemon")
+	daemon := testneed.Tool(t, "dbus-daemon")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "bus.conf")
 	conf := `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

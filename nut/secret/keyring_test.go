@@ -15,6 +15,8 @@ import (
 	"time"
 
 	dbus "github.com/godbus/dbus/v5"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // requireDesktop: the real-keyring tests run inside .ci/with-desktop.sh
@@ -233,7 +235,7 @@ func TestKeyringTimeout(t *testing.T) {
 // login collection, and asks for a secret: there is no prompter on that bus,
 // so the unlock cannot succeed → ErrLocked (never a value, never a hang).
 func TestKeyringLocked(t *testing.T) {
-	gkd := requireTool(t, "gnome-keyring-daemon")
+	gkd := testneed.Tool(t, "gnome-keyring-daemon")
 	addr := privateBus(t)
 	home := t.TempDir()
 	cmd := exec.Command(gkd, "--foreground", "--unlock", "--components=secrets")

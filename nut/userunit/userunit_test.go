@@ -8,17 +8,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
 
 // The unit passes systemd's own checker, with paths that need quoting.
 func TestUnitVerifies(t *testing.T) {
-	analyze, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("systemd-analyze is not installed")
-		}
-		t.Skip("systemd-analyze is not installed")
-	}
+	analyze := testneed.Tool(t, "systemd-analyze")
 	dir := filepath.Join(t.TempDir(), "with space $HOME %h")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -23,15 +23,8 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
 	"github.com/nutmeg-ups/nutmeg/nut/nutlab"
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
 )
-
-func need(t *testing.T, why string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatal("CI=true: " + why)
-	}
-	t.Skip(why)
-}
 
 // winBin is the directory of the Windows build.
 func winBin(t *testing.T) string {
@@ -41,11 +34,11 @@ func winBin(t *testing.T) string {
 	}
 	d := os.Getenv("NUTMEG_WINDOWS_BIN")
 	if d == "" {
-		need(t, "NUTMEG_WINDOWS_BIN is not set (make test sets it after make windows)")
+		testneed.Need(t, "NUTMEG_WINDOWS_BIN is not set (make test sets it after make windows)")
 	}
 	d, _ = filepath.Abs(d)
 	if _, err := os.Stat(filepath.Join(d, "nutmeg.exe")); err != nil {
-		need(t, "no Windows build: "+err.Error())
+		testneed.Need(t, "no Windows build: "+err.Error())
 	}
 	return d
 }
@@ -70,7 +63,7 @@ func wineserver(t *testing.T) string {
 	}
 	p, err := exec.LookPath("wineserver")
 	if err != nil {
-		need(t, "Wine is not installed")
+		testneed.Need(t, "Wine is not installed")
 	}
 	return p
 }
@@ -460,9 +453,7 @@ func TestTrayUnderWine(t *testing.T) {
 	bin := winBin(t)
 	// Not parallel: beside the other Wine tests it once exited at start
 	// under load.
-	if os.Getenv("DISPLAY") == "" {
-		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
-	}
+	testneed.Display(t)
 	out, exited, cancel := startTray(t, bin, "--server", "127.0.0.1:1")
 	select {
 	case err := <-exited:
@@ -483,9 +474,7 @@ func TestTrayUnderWine(t *testing.T) {
 func TestTrayBalloonUnderWine(t *testing.T) {
 	bin := winBin(t)
 	// Not parallel, as TestTrayUnderWine.
-	if os.Getenv("DISPLAY") == "" {
-		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
-	}
+	testneed.Display(t)
 	lab := upsdLab(t)
 	out, exited, cancel := startTray(t, bin, "--server", lab.Addr(), "--ups", "ups")
 	defer func() { cancel(); <-exited }()
@@ -564,13 +553,8 @@ func startTray(t *testing.T, bin string, args ...string) (*nutlab.SyncBuffer, ch
 // Nutmeg, so the log says so whenever it happens.
 func TestWindowUnderWine(t *testing.T) {
 	bin := winBin(t)
-	if os.Getenv("DISPLAY") == "" {
-		need(t, "no DISPLAY: run under .ci/with-desktop.sh")
-	}
-	xdotool, err := exec.LookPath("xdotool")
-	if err != nil {
-		need(t, "xdotool is not installed (make test installs it)")
-	}
+	testneed.Display(t)
+	xdotool := testneed.Tool(t, "xdotool")
 	for try := 1; ; try++ {
 		fault := windowRound(t, bin, xdotool)
 		if fault == "" {
