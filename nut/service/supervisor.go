@@ -295,16 +295,17 @@ func (s *Supervisor) FSD(ctx context.Context) error {
 	if pid == 0 {
 		return errors.New("upsmon is not running")
 	}
-	// The pid stays known after upsmon exits (it does once it has passed
-	// the shutdown on); by the time of a repeat it may be another program's.
-	if !pidfile.Alive(pid, "upsmon") {
-		return fmt.Errorf("upsmon (pid %d) has exited", pid)
-	}
 	return UpsmonFSD(ctx, s.bin(), s.env(), pid)
 }
 
-// UpsmonFSD runs `upsmon -c fsd -P pid` with env.
+// UpsmonFSD runs `upsmon -c fsd -P pid` with env, if pid is a live upsmon:
+// a pid outlives its upsmon (the supervisor's record, the pid file), and
+// by the time of a retry or a repeat it may be another program's, which
+// the signal, SIGUSR1, would end.
 func UpsmonFSD(ctx context.Context, bin string, env []string, pid int) error {
+	if !pidfile.Alive(pid, "upsmon") {
+		return fmt.Errorf("upsmon (pid %d) is not running", pid)
+	}
 	cmd := exec.CommandContext(ctx, filepath.Join(bin, "upsmon"), "-c", "fsd", "-P", strconv.Itoa(pid))
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()

@@ -253,8 +253,7 @@ func SystemRetryShutdown(systemctlCmd []string, bin string) func(ctx context.Con
 
 // systemUpsmon is the pid of the platform's upsmon, from its pid file; 0
 // unless that pid is a live process called upsmon (the file outlives an
-// upsmon that exited, and its pid may be another program's by now, which
-// the FSD signal, SIGUSR1, would end).
+// upsmon that exited, and its pid may be another program's by now).
 func systemUpsmon() int {
 	if pid := readPid(UpsmonPidFile); pid != 0 && pidfile.Alive(pid, "upsmon") {
 		return pid
