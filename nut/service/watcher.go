@@ -753,14 +753,11 @@ func sameStatus(a, b *client.Status) bool {
 }
 
 func (w *Watcher) listCommands(ctx context.Context, ups, addr string) {
-	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	c, err := client.Dial(cctx, addr, client.Options{Timeout: 3 * time.Second})
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	cmds, err := c.ListCommands(ups)
+	var cmds []string
+	err := askUpsd(ctx, addr, 3*time.Second, func(c *client.Conn) (err error) {
+		cmds, err = c.ListCommands(ups)
+		return err
+	})
 	if err != nil {
 		return
 	}
@@ -903,18 +900,17 @@ func (w *Watcher) command(ctx context.Context, name string) error {
 	if user == "" {
 		return errors.New("instant commands are available only when this service runs NUT itself (primary, user mode)")
 	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	c, err := client.Dial(cctx, addr, client.Options{Timeout: 5 * time.Second})
+	err := askUpsd(ctx, addr, 5*time.Second, func(c *client.Conn) error {
+		if err := c.Login(user, pass); err != nil {
+			return err
+		}
+		if err := c.InstCmd(ups, name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	defer c.Close()
-	if err := c.Login(user, pass); err != nil {
-		return err
-	}
-	if err := c.InstCmd(ups, name); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
 	}
 	w.log.Info("instant command", "name", name)
 	return nil
