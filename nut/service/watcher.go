@@ -459,6 +459,11 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 		evs := w.det.Poll(now, pe.Status)
 		w.polled = true
 		st := pe.Status
+		// The sample goes in before the state goes out: a client that has
+		// seen this poll's state finds it in the history too.
+		if w.lastSample.IsZero() || now.Sub(w.lastSample) >= w.cfg.HistoryEvery {
+			w.sample(now, st)
+		}
 		w.update(func(s *api.State) {
 			s.Connected = true
 			s.Status = &st
@@ -467,9 +472,6 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 			w.emit(ctx, e)
 		}
 		w.judge(ctx, now, st)
-		if w.lastSample.IsZero() || now.Sub(w.lastSample) >= w.cfg.HistoryEvery {
-			w.sample(now, st)
-		}
 	case client.Lost, client.PollFailed:
 		evs := w.det.Fail(now, pe.Err)
 		w.update(func(s *api.State) { s.Connected = false })
