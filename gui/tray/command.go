@@ -185,6 +185,7 @@ func Main(o Options, stderr io.Writer) error {
 		return err
 	}
 	defer release()
+	try := tryNumber()
 	if cfg.Exe == "" {
 		if cfg.Exe, err = os.Executable(); err != nil {
 			return fmt.Errorf("tray: find own executable: %w", err)
@@ -211,7 +212,14 @@ func Main(o Options, stderr io.Writer) error {
 		// starts it again after a reboot.
 		go o.ensureService(ctx, cfg)
 	}
-	return Run(ctx, cfg)
+	if try > 1 {
+		cfg.Ready = func() { cfg.Logf("tray: the icon is in the notification area now (start %d)", try) }
+	}
+	err = Run(ctx, cfg)
+	if errors.Is(err, ErrNoIcon) {
+		return iconRetry(ctx, try, release, cfg.Logf)
+	}
+	return err
 }
 
 // LightName is the lightweight tray binary, installed beside nutmeg.

@@ -2,10 +2,12 @@ package tray
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"os/exec"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/systray"
@@ -45,6 +47,9 @@ type Config struct {
 	HintFile  string
 	// Logf reports problems that the tray survives; nil means log.Printf.
 	Logf func(format string, a ...any)
+	// Ready, when set, is called once systray is ready (on Windows: once
+	// the icon is in the notification area).
+	Ready func()
 }
 
 // ConfirmWindow is how long the "Click again to shut down now" item waits
@@ -82,9 +87,38 @@ func Run(ctx context.Context, cfg Config) error {
 	l := &loop{cfg: cfg, src: src, snap: Snapshot{Service: src.service()}, seen: map[string]bool{},
 		notes: make(chan Note, 32)}
 	done := make(chan struct{})
+	// Whichever comes first, systray's onReady or the end of readyTimeout,
+	// decides: a tray without its icon ends its loop and says so.
+	const (
+		waiting int32 = iota
+		ready
+		noIcon
+		stopped // ctx ended first
+	)
+	var decided atomic.Int32
+	if readyTimeout > 0 {
+		tid := loopThread()
+		go func() {
+			why := noIcon
+			select {
+			case <-time.After(readyTimeout):
+			case <-ctx.Done():
+				why = stopped
+			}
+			if decided.CompareAndSwap(waiting, why) {
+				endLoop(tid)
+			}
+		}()
+	}
 	systray.Run(func() {
+		if !decided.CompareAndSwap(waiting, ready) {
+			return
+		}
 		systray.SetTitle("Nutmeg")
 		l.menu = buildMenu(cfg.NoSettings)
+		if cfg.Ready != nil {
+			cfg.Ready()
+		}
 		go func() {
 			defer close(done)
 			l.run(ctx)
@@ -95,9 +129,19 @@ func Run(ctx context.Context, cfg Config) error {
 		}()
 	}, cancel)
 	cancel()
+	switch decided.Load() {
+	case noIcon:
+		return ErrNoIcon
+	case stopped:
+		return nil
+	}
 	<-done
 	return nil
 }
+
+// ErrNoIcon says that the tray's icon could not be made: fyne.io/systray
+// did not get ready within readyTimeout (Windows: Shell_NotifyIcon failed).
+var ErrNoIcon = errors.New("the tray icon could not be added to the notification area")
 
 // menu holds the systray items, created once: later states only retitle,
 // show and hide them.

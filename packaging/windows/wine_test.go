@@ -507,9 +507,11 @@ func TestTrayBalloonUnderWine(t *testing.T) {
 // startTray starts nutmeg-tray.exe with args and returns its output, its
 // exit and what stops it, 3 s after the start. Once in about twelve runs
 // here, fyne.io/systray could not make its hidden window under Wine right
-// at the start ("systray error: unable to init instance: Call failed."),
-// and the tray went on without an icon: such a start is logged and made
-// once more. A second such start is left to the test to fail.
+// at the start ("systray error: unable to init instance: Call failed.").
+// The tray then starts itself again 8 s later (TestTrayIconRetryUnderWine),
+// but its successor would write to this test's pipe after the first
+// process's Wait has closed it: such a start is logged and made once more
+// here, at once. A second such start is left to the test to fail.
 func startTray(t *testing.T, bin string, args ...string) (*nutlab.SyncBuffer, chan error, context.CancelFunc) {
 	t.Helper()
 	for try := 1; ; try++ {

@@ -1,0 +1,169 @@
+package windows
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/testneed"
+)
+
+// A tray whose icon cannot be added to the notification area does not go
+// on without it: it says so, starts itself again and ends. Two ways, in a
+// prefix of the test's own:
+//   - The shell answers late (Wine's explorer.exe, which keeps the
+//     notification area, is stopped for 10 s): the tray gives up waiting
+//     after 5 s, and its successor, 3 s later, has the icon and shows the
+//     power failure as its balloon.
+//   - There is no notification area (explorer.exe disabled; systray logs
+//     "unable to init instance", as on Windows before the shell is up):
+//     each start tries again, 3 s, then 6 s later.
+func TestTrayIconRetryUnderWine(t *testing.T) {
+	bin := winBin(t)
+	// Not parallel, as TestTrayUnderWine.
+	testneed.Display(t)
+	xdotool := testneed.Tool(t, "xdotool")
+	p := newPrefix(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	server := func(flag string) {
+		ws := exec.CommandContext(ctx, wineserver(t), flag)
+		ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
+		_ = ws.Run()
+	}
+	lab := upsdLab(t)
+	tray := func(name string) (readLog func() string, exited chan error) {
+		path := filepath.Join(t.TempDir(), name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		// The output goes to a file: the tray's successor inherits it, and
+		// a pipe would keep the first process's Wait waiting for it.
+		cmd := p.cmd(ctx, nil, filepath.Join(bin, "nutmeg-tray.exe"), "--server", lab.Addr(), "--ups", "ups")
+		cmd.Stdout, cmd.Stderr = f, f
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited = make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		return func() string { b, _ := os.ReadFile(path); return string(b) }, exited
+	}
+	waitFor := func(readLog func() string, what, re string, within time.Duration) {
+		t.Helper()
+		rx := regexp.MustCompile(re)
+		for start := time.Now(); !rx.MatchString(readLog()); time.Sleep(100 * time.Millisecond) {
+			if time.Since(start) > within {
+				t.Fatalf("no %s within %v:\n%s", what, within, readLog())
+			}
+		}
+	}
+	ended := func(readLog func() string, exited chan error) {
+		t.Helper()
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("the tray without its icon ended with %v:\n%s", err, readLog())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the tray without its icon did not end after starting its successor:\n%s", readLog())
+		}
+	}
+
+	// The shell answers late. The prefix is made first (wineboot runs an
+	// explorer.exe of its own) and its server ended; then Notepad keeps
+	// the desktop, and with it explorer.exe, up while no tray runs.
+	if out, err := p.run(ctx, nil, "reg", "query", `HKCU\Software\Wine`); err != nil {
+		t.Fatalf("make the prefix: %v\n%s", err, out)
+	}
+	server("-w")
+	keeper := p.cmd(ctx, nil, "notepad.exe")
+	if err := keeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = keeper.Wait() }()
+	// Notepad's window on the X display means the desktop is up: an
+	// explorer.exe stopped before that leaves every later program without
+	// a notification area.
+	for start := time.Now(); exec.Command(xdotool, "search", "--name", "Notepad").Run() != nil; time.Sleep(200 * time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			t.Fatal("no Notepad window within a minute")
+		}
+	}
+	explorer := explorerOf(t, p.dir)
+	if err := syscall.Kill(explorer, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(explorer, syscall.SIGCONT)
+	start := time.Now()
+	readLog, exited := tray("late.log")
+	// The tray's Shell_NotifyIcon waits on the stopped explorer.exe; it
+	// is answered only after the tray's 5 s wait for its icon is over.
+	time.Sleep(10 * time.Second)
+	if err := syscall.Kill(explorer, syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(readLog, "word of the missing icon", `could not be added to the notification area \(start 1\); trying again in 3s`, 30*time.Second)
+	ended(readLog, exited)
+	waitFor(readLog, "icon from the successor", `the icon is in the notification area now \(start 2\)`, 60*time.Second)
+	t.Logf("late shell: the successor's icon was up %v after the first start", time.Since(start).Round(time.Millisecond))
+	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
+	waitFor(readLog, "balloon from the successor", `tray: balloon shown: UPS on battery`, 60*time.Second)
+	log := readLog()
+	for _, bad := range []string{"already running", "Shell_NotifyIcon", "giving up", "(start 2);"} {
+		if strings.Contains(log, bad) {
+			t.Errorf("the tray's log says %q:\n%s", bad, log)
+		}
+	}
+	t.Logf("late shell:\n%s", log)
+
+	// No notification area at all. The prefix's server ends (and all it
+	// runs); reg, started with explorer.exe still enabled, starts it once
+	// more, and it goes with reg; the next program finds it disabled.
+	server("-k")
+	server("-w")
+	const overrides = `HKCU\Software\Wine\DllOverrides`
+	if out, err := p.run(ctx, nil, "reg", "add", overrides, "/v", "explorer.exe", "/d", "", "/f"); err != nil {
+		t.Fatalf("disable explorer.exe: %v\n%s", err, out)
+	}
+	server("-w")
+	readLog, exited = tray("none.log")
+	waitFor(readLog, "word of the missing icon", `unable to init instance(.|\n)*could not be added to the notification area \(start 1\); trying again in 3s`, 60*time.Second)
+	ended(readLog, exited)
+	waitFor(readLog, "second word of the missing icon", `could not be added to the notification area \(start 2\); trying again in 6s`, 60*time.Second)
+	t.Logf("no notification area:\n%s", readLog())
+}
+
+// explorerOf is the pid of the explorer.exe that Wine runs for the desktop
+// of the prefix dir.
+func explorerOf(t *testing.T, dir string) int {
+	t.Helper()
+	var found []int
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, proc := range procs {
+		cmdline, _ := os.ReadFile(filepath.Join(proc, "cmdline"))
+		if !bytes.Contains(cmdline, []byte(`explorer.exe`)) || !bytes.Contains(cmdline, []byte("/desktop")) {
+			continue
+		}
+		env, _ := os.ReadFile(filepath.Join(proc, "environ"))
+		if !bytes.Contains(append(env, 0), []byte("\x00WINEPREFIX="+dir+"\x00")) {
+			continue
+		}
+		if pid, err := strconv.Atoi(filepath.Base(proc)); err == nil {
+			found = append(found, pid)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d explorer.exe processes for %s (%v); want one", len(found), dir, found)
+	}
+	return found[0]
+}
