@@ -75,6 +75,10 @@ type Event struct {
 	Status Status        // Polled
 	Err    error         // Lost, PollFailed
 	Retry  time.Duration // Lost: the wait before the next attempt
+	// Logins (Polled) is upsd's count of the upsmon logged in to the UPS
+	// (GET NUMLOGINS), asked in the same session right after the poll when
+	// Poller.Logins wants it; -1 when it was not asked or upsd said no.
+	Logins int
 }
 
 // Poller keeps a session with upsd and polls one UPS at an interval. On a
@@ -91,6 +95,11 @@ type Poller struct {
 
 	MinBackoff time.Duration // 0 means 500 ms
 	MaxBackoff time.Duration // 0 means 10 s
+
+	// Logins, when set, is asked after every poll whether to ask upsd for
+	// the number of upsmon logged in as well (Event.Logins). It is called
+	// from the poller's goroutine.
+	Logins func(Status) bool
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -171,11 +180,21 @@ func (p *Poller) session(ctx context.Context, conn *Conn, ups string, interval t
 	}()
 	for {
 		st, err := conn.Poll(ups)
+		logins := -1
+		if err == nil && p.Logins != nil && p.Logins(st) {
+			n, lerr := conn.NumLogins(ups)
+			switch {
+			case lerr == nil:
+				logins = n
+			case !errors.As(lerr, new(*ProtocolError)):
+				return lerr // the connection failed: the session is over
+			}
+		}
 		var pe *ProtocolError
 		switch {
 		case err == nil:
 			ok()
-			emit(Event{Kind: Polled, Time: st.Time, UPS: ups, Status: st})
+			emit(Event{Kind: Polled, Time: st.Time, UPS: ups, Status: st, Logins: logins})
 		case errors.As(err, &pe) || errors.Is(err, ErrNoDataYet):
 			emit(Event{Kind: PollFailed, Time: time.Now(), UPS: ups, Err: err})
 		default:

@@ -1,14 +1,20 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nutmeg-ups/nutmeg/nut/nutquote"
 )
 
 // next waits for an event of kind, failing after a generous bound; events
@@ -210,4 +216,55 @@ func TestPollerReportsLostOncePerOutage(t *testing.T) {
 		t.Errorf("events %+v after %d attempts, want one Lost", events, accepted.Load())
 	}
 	settleGoroutines(t, before)
+}
+
+// Logins asks upsd for the upsmon logged in right after the poll, in the
+// same session, only while Logins says so; without it a poll stays one
+// round trip.
+func TestPollerAsksLoginsWhenWanted(t *testing.T) {
+	lab := startLab(t, onBattery, "")
+	upsmon, err := net.Dial("tcp", lab.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer upsmon.Close()
+	fmt.Fprintf(upsmon, "USERNAME admin\nPASSWORD %s\nLOGIN ups\n", nutquote.Quote(adminPassword))
+	r := bufio.NewReader(upsmon)
+	for range 3 {
+		if ans, err := r.ReadString('\n'); err != nil || !strings.HasPrefix(ans, "OK") {
+			t.Fatalf("upsmon's login: %q %v", ans, err)
+		}
+	}
+	var want atomic.Bool
+	want.Store(true)
+	var p countingProxy
+	addr := p.start(t, lab.Addr())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := (&Poller{Addr: addr, UPS: "ups", Interval: 50 * time.Millisecond,
+		Logins: func(st Status) bool { return want.Load() && st.Has("OB") }}).Watch(ctx)
+	next(t, ch, Connected)
+	if e, _ := next(t, ch, Polled); e.Logins != 1 {
+		t.Errorf("Logins %d with one upsmon logged in, want 1", e.Logins)
+	}
+	want.Store(false)
+	// Polls made before the change may still be queued.
+	for e, _ := next(t, ch, Polled); e.Logins != -1; e, _ = next(t, ch, Polled) {
+	}
+	for range 3 {
+		if e, _ := next(t, ch, Polled); e.Logins != -1 {
+			t.Errorf("Logins %d when no longer wanted, want -1", e.Logins)
+		}
+	}
+	cancel()
+	drained(t, ch)
+	sent := p.sent()
+	for _, l := range sent {
+		if l != "GET NUMLOGINS ups" && l != "LIST VAR ups" {
+			t.Errorf("poller sent %q", l)
+		}
+	}
+	if len(sent) < 5 || sent[1] != "GET NUMLOGINS ups" || slices.Contains(sent[len(sent)-3:], "GET NUMLOGINS ups") {
+		t.Errorf("poller sent %q: want GET NUMLOGINS right after the first poll, and none once not wanted", sent)
+	}
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,43 @@ func TestCountdownSaveRestore(t *testing.T) {
 	g.OnBattery(t0.Add(sec(20)))
 	if v := g.View(); v == nil || !v.ShutdownAt.Equal(t0.Add(sec(10))) {
 		t.Errorf("resumed after restart: %+v, want the old deadline", v)
+	}
+}
+
+// The lead follows the upsmon logged in to upsd: more at once, fewer at
+// once between countdowns, but during a countdown only once fewer have
+// been counted for FewerLoginsHold (this machine's upsmon reconnecting
+// must not take HOSTSYNC out of the lead).
+func TestLeadFollowsLogins(t *testing.T) {
+	const reaction, hostSync = 100 * time.Millisecond, 3 * time.Second
+	withSecondary := reaction + hostSync + HostSyncSlack
+	w := &Watcher{cfg: WatcherConfig{Reaction: reaction, HostSync: hostSync},
+		cd: NewCountdown(Policy{Mode: nut.ShutdownBatt, Timer: time.Minute}, reaction), log: slog.New(slog.DiscardHandler)}
+	t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) time.Time { return t0.Add(d) }
+	for i, step := range []struct {
+		at     time.Duration
+		logins int
+		start  bool // the countdown starts after this poll
+		want   time.Duration
+	}{
+		{0, 2, false, withSecondary},
+		{time.Second, 1, false, reaction}, // no countdown: at once
+		{2 * time.Second, 2, true, withSecondary},
+		{3 * time.Second, 1, false, withSecondary},
+		{8 * time.Second, 1, false, withSecondary},
+		{9 * time.Second, 2, false, withSecondary}, // back: the hold starts over
+		{10 * time.Second, 1, false, withSecondary},
+		{19 * time.Second, 1, false, withSecondary},
+		{20 * time.Second, 1, false, reaction}, // fewer for 10 s
+		{21 * time.Second, 3, false, withSecondary},
+	} {
+		w.setLead(at(step.at), step.logins)
+		if step.start && !w.cd.OnBattery(at(step.at)) {
+			t.Fatal("no countdown on battery")
+		}
+		if w.cd.lead != step.want {
+			t.Errorf("step %d (+%v, %d logged in): lead %v, want %v", i, step.at, step.logins, w.cd.lead, step.want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut"
@@ -128,7 +129,14 @@ type Watcher struct {
 	state api.State
 
 	lastSample time.Time
-	lastLead   time.Time
+	// askLogins and countingDown tell the poller's goroutine (Logins)
+	// when to ask upsd for the upsmon logged in: in primary mode, on
+	// battery or while a countdown runs.
+	askLogins, countingDown atomic.Bool
+	// logins is the count of upsmon logged in that the lead follows, and
+	// fewerSince when polls began to count fewer (setLead).
+	logins     int
+	fewerSince time.Time
 	// beat is the second of the countdown's last once-a-second state: tick
 	// also runs after every poll and request, which must not add states.
 	beat time.Time
@@ -205,6 +213,7 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	w.det = NewDetector(cfg.UPS, cfg.NoComm, w.startedAt)
 	w.cd = NewCountdown(cfg.Policy, w.cfg.Reaction)
 	w.state = api.State{UPS: cfg.UPS, Mode: cfg.Mode, Shutdown: cfg.Policy.Mode}
+	w.askLogins.Store(cfg.Mode == nut.ModePrimary)
 	saved, err := LoadShutdownState(cfg.StateDir)
 	if err != nil {
 		// A damaged file must not stop the watcher: it starts afresh and says so.
@@ -340,6 +349,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		w.tick(ctx)
 		w.persist()
+		w.countingDown.Store(w.cd.Running() && !w.cd.Fired())
 	}
 }
 
@@ -352,7 +362,8 @@ func (w *Watcher) startPoller(ctx context.Context) {
 	}
 	pctx, cancel := context.WithCancel(ctx)
 	poller := &client.Poller{Addr: w.cfg.Addr, UPS: w.cfg.UPS, Interval: w.cfg.Poll,
-		Options: client.Options{Timeout: 3 * time.Second}, MinBackoff: 250 * time.Millisecond, MaxBackoff: 2 * time.Second}
+		Options: client.Options{Timeout: 3 * time.Second}, MinBackoff: 250 * time.Millisecond, MaxBackoff: 2 * time.Second,
+		Logins: w.wantLogins}
 	w.polls, w.stopPoller = poller.Watch(pctx), cancel
 }
 
@@ -365,6 +376,7 @@ func (w *Watcher) reconfigure(ctx context.Context, n WatcherConfig) {
 	// Request goroutines read cfg (command, events): change it under mu.
 	w.mu.Lock()
 	w.cfg.Policy, w.cfg.NoComm, w.cfg.HostSync, w.cfg.Mail, w.cfg.Mode = n.Policy, n.NoComm, n.HostSync, n.Mail, n.Mode
+	w.askLogins.Store(n.Mode == nut.ModePrimary)
 	w.cfg.AdminUser, w.cfg.AdminPass = n.AdminUser, n.AdminPass
 	w.cfg.UPS, w.cfg.Addr = n.UPS, n.Addr
 	w.mu.Unlock()
@@ -456,6 +468,9 @@ func (w *Watcher) onPoll(ctx context.Context, pe client.Event) {
 		go w.listCommands(ctx, w.cfg.UPS, w.cfg.Addr)
 		return
 	case client.Polled:
+		if pe.Logins >= 0 && w.cfg.Mode == nut.ModePrimary {
+			w.setLead(now, pe.Logins)
+		}
 		evs := w.det.Poll(now, pe.Status)
 		w.polled = true
 		st := pe.Status
@@ -574,9 +589,6 @@ func (w *Watcher) tick(ctx context.Context) {
 	for _, e := range w.det.Tick(now) {
 		w.emit(ctx, e)
 	}
-	if w.cd.Running() && !w.cd.Fired() && w.cfg.Mode == nut.ModePrimary && now.Sub(w.lastLead) >= 5*time.Second {
-		w.refreshLead(ctx, now)
-	}
 	if w.due(now) {
 		w.fire(ctx, now)
 	} else if w.fsdPending && now.Sub(w.lastFSDTry) >= time.Second {
@@ -599,32 +611,46 @@ func (w *Watcher) due(now time.Time) bool {
 	return w.cd.Due(now)
 }
 
-// refreshLead asks upsd how many upsmon are logged in: with secondaries, a
-// primary upsmon waits up to HOSTSYNC for them after FSD. Without an
-// answer the lead stays as it was: dropping HOSTSYNC from it would issue
-// FSD that much too late.
-func (w *Watcher) refreshLead(ctx context.Context, now time.Time) {
-	w.lastLead = now
-	n, err := numLogins(ctx, w.cfg.Addr, w.cfg.UPS)
-	if err != nil {
-		w.log.Warn("upsd does not say how many upsmon are logged in; the shutdown lead stays", "err", err)
-		return
-	}
-	lead := w.cfg.Reaction
-	if n > 1 {
-		lead += w.cfg.HostSync + HostSyncSlack
-	}
-	w.cd.SetLead(lead)
+// wantLogins is the poller's Logins: the upsmon logged in to upsd count
+// in primary mode on battery and during a countdown (setLead).
+func (w *Watcher) wantLogins(st client.Status) bool {
+	return w.askLogins.Load() && (st.Has("OB") || w.countingDown.Load())
 }
 
-// numLogins is upsd's count of the upsmon logged in to ups, with a 1 s
-// limit: it is asked on the watcher's loop.
-func numLogins(ctx context.Context, addr, ups string) (n int, err error) {
-	err = askUpsd(ctx, addr, time.Second, func(c *client.Conn) (err error) {
-		n, err = c.NumLogins(ups)
-		return err
-	})
-	return n, err
+// FewerLoginsHold is how long polls must count fewer upsmon logged in
+// before the lead follows: this machine's own upsmon, reconnecting after
+// upsd stalled, is missing from the count for up to a POLLFREQALERT or two.
+const FewerLoginsHold = 10 * time.Second
+
+// setLead sets the countdown's lead from the number of upsmon logged in
+// to upsd, this machine's own among them: with secondaries, a primary
+// upsmon waits up to HOSTSYNC for them after FSD. The count comes with the
+// polls (wantLogins), in the poller's session, so the watcher's loop never
+// waits for upsd. A poll without it (upsd not answering) leaves the lead as
+// it was; while a countdown runs, a smaller count counts only once it has
+// held for FewerLoginsHold: dropping HOSTSYNC from the lead too soon would
+// issue FSD that much too late, keeping it too long only shuts down early.
+// The poll that starts a countdown sets the lead from its own count.
+func (w *Watcher) setLead(now time.Time, logins int) {
+	switch {
+	case logins >= w.logins || !w.cd.Running():
+		w.logins, w.fewerSince = logins, time.Time{}
+	case w.fewerSince.IsZero():
+		w.fewerSince = now
+		return
+	case now.Sub(w.fewerSince) < FewerLoginsHold:
+		return
+	default:
+		w.logins, w.fewerSince = logins, time.Time{}
+	}
+	lead := w.cfg.Reaction
+	if w.logins > 1 {
+		lead += w.cfg.HostSync + HostSyncSlack
+	}
+	if lead != w.cd.lead {
+		w.log.Info("shutdown lead", "lead", lead, "upsmon_logged_in", w.logins)
+		w.cd.SetLead(lead)
+	}
 }
 
 // askUpsd runs ask on a connection of its own to upsd at addr, the whole
@@ -678,9 +704,6 @@ func (w *Watcher) countdown(ctx context.Context, now time.Time, f func() bool) {
 	was := w.cd.Running()
 	if !f() {
 		return
-	}
-	if w.cd.Running() && w.cfg.Mode == nut.ModePrimary {
-		w.refreshLead(ctx, now)
 	}
 	v := w.cd.View()
 	switch {

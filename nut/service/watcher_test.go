@@ -332,6 +332,9 @@ func startHostSyncLab(t *testing.T, timer time.Duration, tweak func(*WatcherConf
 // upsd that does not answer while the countdown runs: the lead the
 // watcher had (HOSTSYNC, a secondary logged in) stays, or FSD would come
 // HOSTSYNC late and the machine go down after the time the tray showed.
+// Nor does the watcher's loop wait for upsd: the countdown's state still
+// comes once a second (the count of logins used to be asked on the loop,
+// which then stood still for a second every 5 s).
 func TestLeadKeptWhileUpsdDoesNotAnswer(t *testing.T) {
 	s, col := startHostSyncLab(t, 30*time.Second, nil)
 	s.lab.WriteDev("ups.dev", dev("OB DISCHRG"))
@@ -344,18 +347,25 @@ func TestLeadKeptWhileUpsdDoesNotAnswer(t *testing.T) {
 	if err := syscall.Kill(upsd, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
+	stopped := time.Now()
 	resume := sync.OnceFunc(func() { _ = syscall.Kill(upsd, syscall.SIGCONT) })
 	t.Cleanup(resume)
-	// The watcher asks for the logins every 5 s of a countdown: one ask
-	// falls in these 7 s, and gets no answer.
+	// The logins come with the polls: none is answered in these 7 s.
 	time.Sleep(7 * time.Second)
+	resumed := time.Now()
 	resume()
 	col.wait(t, col.len(), 3*time.Second, "a state after upsd is back", func(m api.Message) bool { return m.Type == "state" })
+	var last time.Time
 	for _, r := range col.since(i) {
 		if r.m.Type == "state" && r.m.State.Countdown != nil {
 			if cd := r.m.State.Countdown; cd.ShutdownAt.Sub(cd.FSDAt) < 3*time.Second {
 				t.Fatalf("at %s the lead was %v, want it kept at HOSTSYNC (3 s) and more", r.at.Format("15:04:05.000"), cd.ShutdownAt.Sub(cd.FSDAt))
 			}
+			if r.at.After(stopped) && r.at.Before(resumed) && !last.IsZero() && r.at.Sub(last) > 1500*time.Millisecond {
+				t.Errorf("no countdown state from %s to %s while upsd was stopped: the watcher's loop waited",
+					last.Format("15:04:05.000"), r.at.Format("15:04:05.000"))
+			}
+			last = r.at
 		}
 	}
 }
