@@ -15,18 +15,29 @@ if [ -z "${NUTMEG_DESKTOP_INNER:-}" ]; then
 	trap cleanup EXIT INT TERM
 
 	# A display number nobody uses; -displayfd would do, but needs a fd dance in bash.
+	# Two of these scripts started at once may pick the same number: the
+	# display is ours only once its lock file names our Xvfb, else the
+	# next number is tried (sharing another run's display would lose it
+	# when that run ends).
 	disp=""
 	for d in $(seq 90 200); do
-		if [ ! -e "/tmp/.X11-unix/X$d" ] && [ ! -e "/tmp/.X$d-lock" ]; then disp=$d; break; fi
+		if [ -e "/tmp/.X11-unix/X$d" ] || [ -e "/tmp/.X$d-lock" ]; then continue; fi
+		Xvfb ":$d" -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+		xvfb_pid=$!
+		for _ in $(seq 100); do
+			kill -0 "$xvfb_pid" 2>/dev/null || break
+			if [ -e "/tmp/.X11-unix/X$d" ] && [ "$(tr -d ' ' <"/tmp/.X$d-lock" 2>/dev/null)" = "$xvfb_pid" ]; then
+				disp=$d
+				break
+			fi
+			sleep 0.1
+		done
+		[ -n "$disp" ] && break
+		kill "$xvfb_pid" 2>/dev/null || true
+		wait "$xvfb_pid" 2>/dev/null || true
+		xvfb_pid=""
 	done
-	[ -n "$disp" ] || { echo "with-desktop: no free X display" >&2; exit 1; }
-	Xvfb ":$disp" -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-	xvfb_pid=$!
-	for _ in $(seq 100); do
-		[ -e "/tmp/.X11-unix/X$disp" ] && break
-		kill -0 "$xvfb_pid" 2>/dev/null || { cat "$tmp/xvfb.log" >&2; exit 1; }
-		sleep 0.1
-	done
+	[ -n "$disp" ] || { echo "with-desktop: no free X display" >&2; cat "$tmp/xvfb.log" >&2; exit 1; }
 	export DISPLAY=":$disp"
 	export XDG_RUNTIME_DIR="$tmp/run" XDG_DATA_HOME="$tmp/data" XDG_CONFIG_HOME="$tmp/config" XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 	mkdir -p -m 0700 "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"

@@ -19,6 +19,7 @@ import (
 	"github.com/nutmeg-ups/nutmeg"
 	"github.com/nutmeg-ups/nutmeg/assets"
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
+	"github.com/nutmeg-ups/nutmeg/gui/exitwatch"
 	"github.com/nutmeg-ups/nutmeg/gui/idle"
 	"github.com/nutmeg-ups/nutmeg/gui/tray"
 	"github.com/nutmeg-ups/nutmeg/gui/window"
@@ -110,7 +111,11 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 		cfg.StartWizard = func() error { return ow.open(w) }
 	}
 	w = window.New(a, cfg)
-	w.Window().SetOnClosed(loop.Stop) // the first window: closing it quits
+	exit := &exitwatch.Watch{Stderr: e.stderr}
+	w.Window().SetOnClosed(func() { // the first window: closing it quits
+		loop.Stop()
+		exit.Arm("the status window closed")
+	})
 	go inst.Serve(func() {
 		loop.Post(func() {
 			w.Window().Show()
@@ -129,6 +134,7 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	w.Follow(ctx, feed)
 	go loop.Run(ctx.Done())
 	w.Window().ShowAndRun()
+	exit.Arm("the status window's app quit")
 	return nil
 }
 

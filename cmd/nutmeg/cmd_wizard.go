@@ -18,6 +18,7 @@ import (
 
 	"github.com/nutmeg-ups/nutmeg/assets"
 	"github.com/nutmeg-ups/nutmeg/gui/autostart"
+	"github.com/nutmeg-ups/nutmeg/gui/exitwatch"
 	"github.com/nutmeg-ups/nutmeg/hw"
 	"github.com/nutmeg-ups/nutmeg/hw/driverdb"
 	"github.com/nutmeg-ups/nutmeg/hw/serial"
@@ -66,6 +67,7 @@ func runWizard(fs *flag.FlagSet, args []string, e *env) error {
 	a.SetIcon(fyne.NewStaticResource("nutmeg.png", assets.Icon))
 	a.Settings().SetTheme(wizard.Theme()) // WCAG AA text colours
 	w := wizard.New(a, d, f)
+	exit := &exitwatch.Watch{Stderr: e.stderr}
 	w.OnClosed = func(applied bool) {
 		if applied {
 			if exe, err := os.Executable(); err == nil {
@@ -74,10 +76,12 @@ func runWizard(fs *flag.FlagSet, args []string, e *env) error {
 				}
 			}
 		}
+		exit.Arm("the setup wizard closed")
 		a.Quit()
 	}
 	w.Window().Show()
 	a.Run()
+	exit.Arm("the setup wizard's app quit")
 	return nil
 }
 
