@@ -54,6 +54,27 @@ func TestHungExitIsEnded(t *testing.T) {
 	t.Logf("ended after %v", took.Round(time.Millisecond))
 }
 
+// The stacks of a real stall of Fyne 2.7.1's shutdown (nutmeg.exe window
+// under Wine, taken by this package) are recognised; those of another
+// hang are not.
+func TestFyneStall(t *testing.T) {
+	real, err := os.ReadFile("testdata/fyne-2.7.1-stall.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !FyneStall(real) {
+		t.Error("the stall in testdata/fyne-2.7.1-stall.txt is not recognised")
+	}
+	if own := stacks(); FyneStall(own) {
+		t.Errorf("this test's own goroutines are taken for Fyne's stall:\n%s", own)
+	}
+	// The same process with Fyne's loop still running: not the stall.
+	running := bytes.Replace(real, []byte("runOnMainWithWait"), []byte("runGL"), -1)
+	if FyneStall(running) {
+		t.Error("stacks without a call waiting for the main loop are taken for Fyne's stall")
+	}
+}
+
 // A process that ends by itself is not touched.
 func TestNoExitBeforeGrace(t *testing.T) {
 	ended := make(chan int, 1)

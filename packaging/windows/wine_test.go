@@ -549,11 +549,14 @@ func startTray(t *testing.T, bin string, args ...string) (*nutlab.SyncBuffer, ch
 //   - the synthetic Alt+F4 (there is no window manager to give the
 //     window the focus) had no effect: it is sent once more first.
 //
-// Such a round is logged and run once more; a fault twice fails. So is a
-// round where the window closed but nutmeg.exe did not end: seen twice in
-// about 60 rounds, and not yet traced to Wine, Fyne or Nutmeg. The window's
-// exit watch (gui/exitwatch) now ends such a process 10 s after the close,
-// with every goroutine's stack on stderr, which the log keeps.
+// Such a round is logged and run once more; a fault twice fails.
+//
+// The window's exit watch (gui/exitwatch) ends a process that outlives its
+// window by 5 s. Its trace showed what had kept nutmeg.exe running after the
+// close, twice in about 60 rounds before it: Fyne 2.7.1's own shutdown race,
+// which the watch now recognises and ends with status 0 (logged here). Any
+// other hang ends with status 3 and every goroutine's stack, and is treated
+// as a fault of unknown owner: logged, and run once more.
 func TestWindowUnderWine(t *testing.T) {
 	bin := winBin(t)
 	testneed.Display(t)
@@ -658,6 +661,8 @@ func windowRound(t *testing.T, bin, xdotool string) (fault string) {
 		t.Fatalf("nutmeg.exe window ended with %v:\n%s", end, out.String())
 	case strings.Contains(out.String(), "panic"):
 		t.Fatalf("nutmeg.exe window panicked:\n%s", out.String())
+	case strings.Contains(out.String(), "Fyne's shutdown stalled"):
+		t.Logf("Fyne's shutdown stalled after the close, and the exit watch ended the process:\n%s", out.String())
 	}
 	return ""
 }
