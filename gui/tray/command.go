@@ -212,8 +212,10 @@ func Main(o Options, stderr io.Writer) error {
 		// starts it again after a reboot.
 		go o.ensureService(ctx, cfg)
 	}
-	if try > 1 {
-		cfg.Ready = func() { cfg.Logf("tray: the icon is in the notification area now (start %d)", try) }
+	if runtime.GOOS == "windows" || try > 1 {
+		// On Windows ready means the icon is there: worth a line, as a
+		// start without it is retried (iconRetry).
+		cfg.Ready = func() { cfg.Logf("tray: the icon is in the notification area (start %d)", try) }
 	}
 	err = Run(ctx, cfg)
 	if errors.Is(err, ErrNoIcon) {

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,7 +113,7 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	}
 	waitFor(readLog, "word of the missing icon", `could not be added to the notification area \(start 1\); trying again in 3s`, 30*time.Second)
 	ended(readLog, exited)
-	waitFor(readLog, "icon from the successor", `the icon is in the notification area now \(start 2\)`, 60*time.Second)
+	waitFor(readLog, "icon from the successor", `the icon is in the notification area \(start 2\)`, 60*time.Second)
 	t.Logf("late shell: the successor's icon was up %v after the first start", time.Since(start).Round(time.Millisecond))
 	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
 	waitFor(readLog, "balloon from the successor", `tray: balloon shown: UPS on battery`, 60*time.Second)
@@ -147,21 +146,9 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 // of the prefix dir.
 func explorerOf(t *testing.T, dir string) int {
 	t.Helper()
-	var found []int
-	procs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, proc := range procs {
-		cmdline, _ := os.ReadFile(filepath.Join(proc, "cmdline"))
-		if !bytes.Contains(cmdline, []byte(`explorer.exe`)) || !bytes.Contains(cmdline, []byte("/desktop")) {
-			continue
-		}
-		env, _ := os.ReadFile(filepath.Join(proc, "environ"))
-		if !bytes.Contains(append(env, 0), []byte("\x00WINEPREFIX="+dir+"\x00")) {
-			continue
-		}
-		if pid, err := strconv.Atoi(filepath.Base(proc)); err == nil {
-			found = append(found, pid)
-		}
-	}
+	found := winePids(dir, func(cmdline []byte) bool {
+		return bytes.Contains(cmdline, []byte("explorer.exe")) && bytes.Contains(cmdline, []byte("/desktop"))
+	})
 	if len(found) != 1 {
 		t.Fatalf("%d explorer.exe processes for %s (%v); want one", len(found), dir, found)
 	}
