@@ -64,3 +64,20 @@ func TestNoTrayHostOpensWindowAndSaysOnce(t *testing.T) {
 		t.Errorf("with a host the tray sent the note again (%d in all)", n)
 	}
 }
+
+// Without any session bus (a bare X session, or one whose bus died), the
+// tray cannot show its icon either: it opens the status window, and it still
+// quits cleanly. fyne.io/systray 1.12.2 panicked as it quit there, closing a
+// D-Bus connection it never made.
+func TestNoSessionBusOpensWindowAndQuitsCleanly(t *testing.T) {
+	exe, started := scriptExe(t)
+	p := startTray(t, "unix:path="+filepath.Join(t.TempDir(), "no-bus"),
+		"NUTMEG_TRAY_TEST_SOCKET="+filepath.Join(t.TempDir(), "none.sock"), "NUTMEG_TRAY_TEST_EXE="+exe,
+		"NUTMEG_TRAY_TEST_CHECKHOST=1", "NUTMEG_TRAY_TEST_HINT="+filepath.Join(t.TempDir(), "hint"))
+	waitFor(t, 20*time.Second, func() bool { return startedWindows(started) == 1 },
+		func() string { return "the status window was not opened\n" + p.out.String() })
+	p.stop(t)
+	if strings.Contains(p.out.String(), "panic") {
+		t.Errorf("the tray panicked:\n%s", p.out.String())
+	}
+}

@@ -110,7 +110,7 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}()
 	}
-	systray.Run(func() {
+	systrayRun(func() {
 		if !decided.CompareAndSwap(waiting, ready) {
 			return
 		}
