@@ -65,7 +65,7 @@ func TestApplyFreshProvesAndRestores(t *testing.T) {
 		says   string
 	}{
 		{"driver cannot start", func(s *nut.Settings) { s.Port = "missing.dev" }, "start NUT", "missing.dev"},
-		{"port taken", func(s *nut.Settings) { s.RemotePort = taken }, "start NUT", "upsd"},
+		{"port taken", func(s *nut.Settings) { s.RemotePort = taken }, "start NUT", "is already in use by another program"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

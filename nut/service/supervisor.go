@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nutmeg-ups/nutmeg/nut/client"
@@ -341,6 +343,9 @@ func (s *Supervisor) startAll(ctx context.Context) error {
 	s.mu.Unlock()
 	ready := orDefault(s.Ready, 30*time.Second)
 	if driver != "" {
+		if err := portFree(addr); err != nil {
+			return err
+		}
 		drv, err := s.spawnDriver(driver, ups)
 		if err != nil {
 			return err
@@ -530,6 +535,25 @@ func (s *Supervisor) waitServing(ctx context.Context, ups, addr string, timeout 
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// portFree checks that no other program listens on addr, where the
+// service's own upsd is to listen and where the service then looks for it.
+// Were another NUT server there (the system's nut-server on 3493 is the
+// common case), upsd could not listen, and the service would find the
+// other server, which may well serve a UPS of the same name, and follow it
+// as its own. Other errors (no IPv6, say) are upsd's to report.
+func portFree(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln.Close()
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s is already in use by another program (another NUT server, such as the system's nut-server?): "+
+			"Nutmeg's own NUT server cannot listen there. Choose another port (the wizard's Advanced page, "+
+			"\"NUT server port\"; remoteport in the settings file), or stop that program", addr)
+	}
+	return nil
 }
 
 func pollOnce(ctx context.Context, ups, addr string) error {
