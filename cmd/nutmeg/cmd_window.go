@@ -106,11 +106,16 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	loop := idle.NewGLFW(idle.Config{Busy: idle.Busy(a)})
 	cfg.Post = loop.Post
 	var w *window.Window
+	var ow *openWizard
 	if os.Getenv(envDemo) != "1" {
-		ow := &openWizard{a: a, post: loop.Post, settings: setPath, state: *state}
+		ow = &openWizard{a: a, post: loop.Post, settings: setPath, state: *state}
 		cfg.StartWizard = func() error { return ow.open(w) }
 	}
 	w = window.New(a, cfg)
+	if ow != nil {
+		// Closing the status window must not end the wizard it opened.
+		ow.guard = window.GuardClose(w.Window(), ow.working)
+	}
 	exit := &exitwatch.Watch{Stderr: e.stderr}
 	w.Window().SetOnClosed(func() { // the first window: closing it quits
 		loop.Stop()
@@ -118,6 +123,9 @@ func runWindow(fs *flag.FlagSet, args []string, e *env) error {
 	})
 	go inst.Serve(func() {
 		loop.Post(func() {
+			if ow != nil {
+				ow.guard.Shown()
+			}
 			w.Window().Show()
 			w.Window().RequestFocus()
 		})
@@ -147,7 +155,11 @@ type openWizard struct {
 	settings, state string
 	cur             *wizard.Wizard // the open wizard, if any (UI goroutine only)
 	busy            bool
+	guard           *window.CloseGuard // the status window's close waits for the wizard
 }
+
+// working reports whether a wizard is open or opening.
+func (o *openWizard) working() bool { return o.busy || o.cur != nil && !o.cur.Closed() }
 
 // open is called on the UI goroutine. Reading the saved settings asks the
 // keyring, which may take seconds: that happens off the UI goroutine.
@@ -174,6 +186,7 @@ func (o *openWizard) open(w *window.Window) error {
 			o.busy = false
 			if err != nil {
 				w.ShowError(fmt.Errorf("the setup wizard cannot open: %w", err))
+				o.guard.Release() // a close asked for meanwhile
 				return
 			}
 			wz := wizard.New(o.a, d, f)
@@ -186,6 +199,7 @@ func (o *openWizard) open(w *window.Window) error {
 					}
 				}
 				w.LoadSettings()
+				o.guard.Release()
 			}
 			o.cur = wz
 			wz.Window().Show()
