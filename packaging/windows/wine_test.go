@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -112,10 +113,10 @@ func wineDiedAtStart(err error, out string, took time.Duration) bool {
 	return errors.As(err, &ee) && ee.ExitCode() == 1 && out == "" && took < time.Second
 }
 
-// startWine starts the command that mk makes, its output going to out,
-// and returns a channel that gets its exit. A start that wineDiedAtStart
-// is tried once more.
-func startWine(t *testing.T, mk func() *exec.Cmd, out *nutlab.SyncBuffer) chan error {
+// startWine starts the command that mk makes, its output going to out
+// (read reads it back), and returns a channel that gets its exit. A start
+// that wineDiedAtStart is tried once more.
+func startWine(t *testing.T, mk func() *exec.Cmd, out io.Writer, read func() string) chan error {
 	t.Helper()
 	for try := 1; ; try++ {
 		cmd := mk()
@@ -128,7 +129,7 @@ func startWine(t *testing.T, mk func() *exec.Cmd, out *nutlab.SyncBuffer) chan e
 		go func() { exited <- cmd.Wait() }()
 		select {
 		case err := <-exited:
-			if took := time.Since(start); try == 1 && wineDiedAtStart(err, out.String(), took) {
+			if took := time.Since(start); try == 1 && wineDiedAtStart(err, read(), took) {
 				t.Logf("Wine ended in %v with %v and no output; trying once more", took.Round(time.Millisecond), err)
 				continue
 			}
@@ -509,41 +510,23 @@ type trayRun struct {
 func startTray(t *testing.T, bin string, args ...string) *trayRun {
 	t.Helper()
 	r := &trayRun{t: t, bin: bin, path: filepath.Join(t.TempDir(), "tray.log"), args: args}
-	for try := 1; ; try++ {
-		f, err := os.Create(r.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		cmd := wine(t, ctx, append([]string{filepath.Join(bin, "nutmeg-tray.exe")}, args...)...)
-		// A file, not a pipe: the successors write to it after the first
-		// process has ended.
-		cmd.Stdout, cmd.Stderr = f, f
-		began := time.Now()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if took := time.Since(began); try == 1 && wineDiedAtStart(err, r.log(), took) {
-				t.Logf("Wine ended in %v with %v and no output; trying once more", took.Round(time.Millisecond), err)
-				cancel()
-				f.Close()
-				continue
-			}
-			exited <- err
-		case <-time.After(time.Second):
-		}
-		t.Cleanup(func() {
-			cancel()
-			<-exited
-			f.Close()
-			endTrays(t)
-		})
-		return r
+	// A file, not a pipe: the successors write to it after the first
+	// process has ended.
+	f, err := os.Create(r.path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := startWine(t, func() *exec.Cmd {
+		return wine(t, ctx, append([]string{filepath.Join(bin, "nutmeg-tray.exe")}, args...)...)
+	}, f, r.log)
+	t.Cleanup(func() {
+		cancel()
+		<-exited
+		f.Close()
+		endTrays(t)
+	})
+	return r
 }
 
 func (r *trayRun) log() string {
@@ -691,7 +674,7 @@ func windowRound(t *testing.T, bin, xdotool string) (fault string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	out := &nutlab.SyncBuffer{}
-	exited := startWine(t, func() *exec.Cmd { return wine(t, ctx, args...) }, out)
+	exited := startWine(t, func() *exec.Cmd { return wine(t, ctx, args...) }, out, out.String)
 	defer func() {
 		cancel()
 		<-exited
