@@ -19,7 +19,7 @@ import (
 // on without it: it says so, starts itself again and ends. Two ways, in a
 // prefix of the test's own:
 //   - The shell answers late (Wine's explorer.exe, which keeps the
-//     notification area, is stopped for 10 s): the tray gives up waiting
+//     notification area, is stopped for 15 s): the tray gives up waiting
 //     after 5 s, and its successor, 3 s later, has the icon and shows the
 //     power failure as its balloon.
 //   - There is no notification area (explorer.exe disabled; systray logs
@@ -106,8 +106,10 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	start := time.Now()
 	readLog, exited := tray("late.log")
 	// The tray's Shell_NotifyIcon waits on the stopped explorer.exe; it
-	// is answered only after the tray's 5 s wait for its icon is over.
-	time.Sleep(10 * time.Second)
+	// is answered only after the tray's 5 s wait for its icon is over
+	// (which starts after the tray's own start-up: a second or two, more
+	// under load).
+	time.Sleep(15 * time.Second)
 	if err := syscall.Kill(explorer, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
