@@ -176,7 +176,8 @@ func Main(o Options, stderr io.Writer) error {
 	if dir, err := os.UserConfigDir(); err == nil {
 		cfg.HintFile = filepath.Join(dir, "nutmeg", "no-tray-host-hint")
 	}
-	release, err := Lock(LockPath(cfg.Socket))
+	lockPath := LockPath(cfg.Socket)
+	release, err := lockSoon(lockPath)
 	if errors.Is(err, ErrRunning) {
 		fmt.Fprintln(stderr, "nutmeg: the tray is already running")
 		return nil
@@ -207,7 +208,8 @@ func Main(o Options, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if ok && o.Server == "" && o.Socket == "" && o.State == "" {
+	watching := ok && o.Server == "" && o.Socket == "" && o.State == ""
+	if watching {
 		// At login the tray brings up the user's service: nothing else
 		// starts it again after a reboot.
 		go o.ensureService(ctx, cfg)
@@ -219,7 +221,7 @@ func Main(o Options, stderr io.Writer) error {
 	}
 	err = Run(ctx, cfg)
 	if errors.Is(err, ErrNoIcon) {
-		return iconRetry(ctx, try, release, cfg.Logf)
+		return iconRetry(ctx, iconRetryArgs{try: try, release: release, lock: lockPath, watching: watching, logf: cfg.Logf})
 	}
 	return err
 }

@@ -1,7 +1,12 @@
 package tray
 
 import (
+	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -49,5 +54,65 @@ func TestTryNumber(t *testing.T) {
 		if v, set := os.LookupEnv(envTry); set {
 			t.Errorf("%s=%q is still set after tryNumber (%q): the windows would inherit it", envTry, c.env, v)
 		}
+	}
+}
+
+// After its last try, a tray that watches the user's service stays without
+// an icon: it gives up the tray's lock, and ends once a tray started later
+// holds it. One that watches nothing ends with an error.
+func TestIconGivenUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tray.lock")
+	release, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var log []string
+	logf := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		log = append(log, fmt.Sprintf(format, a...))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	last := 1
+	for {
+		if _, ok := iconRetryDelay(last); !ok {
+			break
+		}
+		last++
+	}
+
+	err = iconRetry(ctx, iconRetryArgs{try: last, release: func() {}, lock: path, logf: logf})
+	if err == nil || !strings.Contains(err.Error(), "giving up") {
+		t.Errorf("a tray that watches nothing: %v, want an error that gives up", err)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		done <- iconRetry(ctx, iconRetryArgs{try: last, release: release, lock: path, watching: true, logf: logf})
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("the watching tray ended (%v); want it to watch on", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	other, err := lockSoon(path)
+	if err != nil {
+		t.Fatalf("a tray started later cannot take the lock: %v", err)
+	}
+	defer other()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the watching tray ended with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the watching tray did not end once another tray held the lock")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(log) != 1 || !strings.Contains(log[0], "watchdog goes on without the icon") {
+		t.Errorf("logged %q", log)
 	}
 }
