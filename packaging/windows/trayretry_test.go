@@ -3,6 +3,7 @@ package windows
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,21 +128,121 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	}
 	t.Logf("late shell:\n%s", log)
 
-	// No notification area at all. The prefix's server ends (and all it
-	// runs); reg, started with explorer.exe still enabled, starts it once
-	// more, and it goes with reg; the next program finds it disabled.
-	server("-k")
-	server("-w")
-	const overrides = `HKCU\Software\Wine\DllOverrides`
-	if out, err := p.run(ctx, nil, "reg", "add", overrides, "/v", "explorer.exe", "/d", "", "/f"); err != nil {
-		t.Fatalf("disable explorer.exe: %v\n%s", err, out)
-	}
-	server("-w")
+	// No notification area at all.
+	disableExplorer(t, ctx, p)
 	readLog, exited = tray("none.log")
 	waitFor(readLog, "word of the missing icon", `unable to init instance(.|\n)*could not be added to the notification area \(start 1\); trying again in 3s`, 60*time.Second)
 	ended(readLog, exited)
 	waitFor(readLog, "second word of the missing icon", `could not be added to the notification area \(start 2\); trying again in 6s`, 60*time.Second)
 	t.Logf("no notification area:\n%s", readLog())
+}
+
+// A tray that has given up its icon (its last start, with no notification
+// area) still watches the user's service, which nothing else restarts on
+// Windows: it started the service at login, and starts it again when it
+// dies. A tray started later takes over, and the iconless one ends.
+func TestTrayWithoutIconWatchesServiceUnderWine(t *testing.T) {
+	bin := winBin(t)
+	testneed.Display(t)
+	t.Parallel() // a prefix of its own, and no timing of its own that load could upset
+	p := newPrefix(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	disableExplorer(t, ctx, p)
+	lab := upsdLab(t)
+	settings := map[string]any{"version": 1, "identifier": "ups", "mode": "secondary", "remotehost": "127.0.0.1",
+		"remoteport": lab.Port, "monuser": monUser, "shutdown": "batt", "shutdowntimer": 300,
+		"shutdowncmd": "echo down", "hostsync": 15, "nocommwarntime": 300, "runtimelow": 0}
+	b, _ := json.Marshal(settings)
+	sf := p.home(t, "AppData", "Roaming", "Nutmeg", "settings.json")
+	if err := os.MkdirAll(filepath.Dir(sf), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sf, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trayEnv := []string{"NUTMEG_MONITOR_PASSWORD=" + monPass}
+	logPath := filepath.Join(t.TempDir(), "tray.log")
+	f, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	readLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	// A start long past the last try (about ten minutes of them) gives up
+	// at once.
+	first := p.cmd(ctx, append(trayEnv, "NUTMEG_TRAY_TRY=100"), filepath.Join(bin, "nutmeg-tray.exe"))
+	first.Stdout, first.Stderr = f, f
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- first.Wait() }()
+
+	lab.WaitLogins("ups", 1, 2*time.Minute) // the service the tray started at login
+	for start := time.Now(); !strings.Contains(readLog(), "watchdog goes on without the icon"); time.Sleep(200 * time.Millisecond) {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("the tray did not give up its icon:\n%s", readLog())
+		}
+	}
+	// Wine shows the Windows command line: `…\nutmeg service --settings …`.
+	isService := func(cmdline []byte) bool { return bytes.Contains(cmdline, []byte("nutmeg service --settings")) }
+	svc := winePids(p.dir, isService)
+	if len(svc) != 1 {
+		t.Fatalf("%d service processes (%v), want 1:\n%s", len(svc), svc, readLog())
+	}
+	if err := syscall.Kill(svc[0], syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	lab.WaitLogins("ups", 0, 30*time.Second)
+	lab.WaitLogins("ups", 1, 2*time.Minute)
+	t.Logf("the service, killed, was started again and logged in %v later", time.Since(killed).Round(time.Millisecond))
+	if !strings.Contains(readLog(), "starting it again") {
+		t.Errorf("the tray's log does not say it started the service again:\n%s", readLog())
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the iconless tray ended (%v) with no other tray:\n%s", err, readLog())
+	default:
+	}
+
+	second := p.cmd(ctx, trayEnv, filepath.Join(bin, "nutmeg-tray.exe"))
+	second.Stdout, second.Stderr = f, f
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); _ = second.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the iconless tray ended with %v once another tray started:\n%s", err, readLog())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the iconless tray did not end after another tray started:\n%s", readLog())
+	}
+	if strings.Contains(readLog(), "already running") {
+		t.Errorf("the later tray was refused:\n%s", readLog())
+	}
+}
+
+// disableExplorer disables Wine's explorer.exe, which keeps the desktop's
+// notification area, in the prefix: the prefix's server ends (and all it
+// runs); reg, started with explorer.exe still enabled, starts it once
+// more, and it goes with reg; the next program finds it disabled.
+func disableExplorer(t *testing.T, ctx context.Context, p *winePrefix) {
+	t.Helper()
+	server := func(flag string) {
+		ws := exec.CommandContext(ctx, wineserver(t), flag)
+		ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
+		_ = ws.Run()
+	}
+	server("-k")
+	server("-w")
+	if out, err := p.run(ctx, nil, "reg", "add", `HKCU\Software\Wine\DllOverrides`, "/v", "explorer.exe", "/d", "", "/f"); err != nil {
+		t.Fatalf("disable explorer.exe: %v\n%s", err, out)
+	}
+	server("-w")
 }
 
 // explorerOf is the pid of the explorer.exe that Wine runs for the desktop

@@ -599,17 +599,19 @@ func sharedPrefix() string {
 }
 
 // winePids are the processes that Wine runs in the prefix dir whose
-// command line matches.
+// command line (its arguments joined by spaces) matches. A process that Wine started from a Windows program
+// has the Windows environment: WINEPREFIX there, or NUTMEG_WINEPREFIX
+// (wine-exec.sh), so either counts.
 func winePids(dir string, match func(cmdline []byte) bool) []int {
 	var pids []int
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, proc := range procs {
 		cmdline, _ := os.ReadFile(filepath.Join(proc, "cmdline"))
-		if !match(cmdline) {
+		if !match(bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '})) {
 			continue
 		}
 		env, _ := os.ReadFile(filepath.Join(proc, "environ"))
-		if !bytes.Contains(append([]byte{0}, append(env, 0)...), []byte("\x00WINEPREFIX="+dir+"\x00")) {
+		if !bytes.Contains(append(env, 0), []byte("WINEPREFIX="+dir+"\x00")) {
 			continue
 		}
 		if pid, err := strconv.Atoi(filepath.Base(proc)); err == nil {
