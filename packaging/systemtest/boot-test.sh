@@ -119,10 +119,12 @@ boot() {
 	done
 	[ -n "$leader" ] || { cat "$work/console-$boots.log" >&2; fail "boot $boots: no systemd in the container"; }
 	local st=
-	# systemd takes a moment to open its bus; then --wait waits for the boot
+	# systemd takes a moment to open its bus; then --wait waits for the boot.
+	# Entered that early, systemctl may also find no sign yet that systemd
+	# is PID 1 and say "offline" (seen once in a boot after a power-off).
 	for _ in $(seq 200); do
 		st=$(in_ct timeout 120 systemctl is-system-running --wait 2>/dev/null || true)
-		[ -n "$st" ] && break
+		case "$st" in "" | offline) ;; *) break ;; esac
 		sleep 0.1
 	done
 	case "$st" in
