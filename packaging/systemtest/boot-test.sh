@@ -83,16 +83,29 @@ rootfs_time=$(since "$t")
 work=$(mktemp -d /var/tmp/nutmeg-boot.XXXXXX)
 root=$work/root
 nspawn=
+leader=
 cleanup() {
 	if [ -n "$nspawn" ] && kill -0 "$nspawn" 2>/dev/null; then
 		kill -TERM "$nspawn" 2>/dev/null || true
 		for _ in $(seq 50); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL "$nspawn" 2>/dev/null || true
 	fi
+	# A killed nspawn leaves the container running: its systemd (the
+	# leader, init of the container's PID namespace) takes everything in
+	# the container with it. Left running, its upsd would hold port 3493
+	# of the host's network, which the container shares, for the next run.
+	if [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
+		kill -KILL "$leader" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$leader" 2>/dev/null || break; sleep 0.1; done
+	fi
 	if [ "${KEEP:-}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The container shares the host's network: NUT's port must be free here.
+if (exec 3<>/dev/tcp/127.0.0.1/3493) 2>/dev/null; then
+	fail "something on this host listens on 127.0.0.1:3493 (a NUT server, or a container an earlier run left behind); the container shares the host's network and needs that port"
+fi
 t=$(now)
 mkdir -p "$root" "$work/journal"
 tar -C "$root" -xf "$tarball"
