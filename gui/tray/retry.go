@@ -74,8 +74,7 @@ func iconRetry(ctx context.Context, a iconRetryArgs) error {
 		a.release()
 		return watchUntilTray(ctx, a.lock, 5*time.Second)
 	}
-	try, release, logf := a.try, a.release, a.logf
-	logf("tray: %v (start %d); trying again in %v", ErrNoIcon, try, d)
+	a.logf("tray: %v (start %d); trying again in %v", ErrNoIcon, a.try, d)
 	select {
 	case <-ctx.Done():
 		return nil
@@ -86,17 +85,17 @@ func iconRetry(ctx context.Context, a iconRetryArgs) error {
 		return fmt.Errorf("tray: start again: %w", err)
 	}
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), envTry+"="+strconv.Itoa(try+1))
+	cmd.Env = append(os.Environ(), envTry+"="+strconv.Itoa(a.try+1))
 	// A tray started at login has no console: its std handles may be
 	// missing, and then the successor goes without them too.
 	if os.Stdout != nil && os.Stderr != nil {
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	}
-	release()
+	a.release()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("tray: start again: %w", err)
 	}
-	logf("tray: started again as pid %d", cmd.Process.Pid)
+	a.logf("tray: started again as pid %d", cmd.Process.Pid)
 	return cmd.Process.Release()
 }
 

@@ -557,15 +557,10 @@ func portFree(addr string) error {
 }
 
 func pollOnce(ctx context.Context, ups, addr string) error {
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	c, err := client.Dial(cctx, addr, client.Options{Timeout: 2 * time.Second})
-	if err != nil {
+	return askUpsd(ctx, addr, 2*time.Second, func(c *client.Conn) error {
+		_, err := c.Poll(ups)
 		return err
-	}
-	defer c.Close()
-	_, err = c.Poll(ups)
-	return err
+	})
 }
 
 // waitUpsmon waits until upsmon has forked its monitoring child and finds
