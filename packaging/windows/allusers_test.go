@@ -27,13 +27,17 @@ type winePrefix struct {
 
 func newPrefix(t *testing.T) *winePrefix {
 	p := &winePrefix{t: t, dir: filepath.Join(t.TempDir(), "wine")}
-	server := wineserver(t)
-	t.Cleanup(func() {
-		ws := exec.Command(server, "-k")
-		ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
-		_ = ws.Run()
-	})
+	wineserver(t) // skip or fail now, not in the cleanup
+	t.Cleanup(func() { p.server(context.Background(), "-k") })
 	return p
+}
+
+// server runs the prefix's wineserver with flag: -k ends it and all it
+// runs, -w waits until it has ended.
+func (p *winePrefix) server(ctx context.Context, flag string) {
+	ws := exec.CommandContext(ctx, wineserver(p.t), flag)
+	ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
+	_ = ws.Run()
 }
 
 // run runs a Windows program in the prefix, with env added, and returns

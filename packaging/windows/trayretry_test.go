@@ -34,49 +34,10 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	p := newPrefix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	server := func(flag string) {
-		ws := exec.CommandContext(ctx, wineserver(t), flag)
-		ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
-		_ = ws.Run()
-	}
 	lab := upsdLab(t)
 	tray := func(name string) (readLog func() string, exited chan error) {
-		path := filepath.Join(t.TempDir(), name)
-		f, err := os.Create(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { f.Close() })
-		// The output goes to a file: the tray's successor inherits it, and
-		// a pipe would keep the first process's Wait waiting for it.
-		cmd := p.cmd(ctx, nil, filepath.Join(bin, "nutmeg-tray.exe"), "--server", lab.Addr(), "--ups", "ups")
-		cmd.Stdout, cmd.Stderr = f, f
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited = make(chan error, 1)
-		go func() { exited <- cmd.Wait() }()
-		return func() string { b, _ := os.ReadFile(path); return string(b) }, exited
-	}
-	waitFor := func(readLog func() string, what, re string, within time.Duration) {
-		t.Helper()
-		rx := regexp.MustCompile(re)
-		for start := time.Now(); !rx.MatchString(readLog()); time.Sleep(100 * time.Millisecond) {
-			if time.Since(start) > within {
-				t.Fatalf("no %s within %v:\n%s", what, within, readLog())
-			}
-		}
-	}
-	ended := func(readLog func() string, exited chan error) {
-		t.Helper()
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Fatalf("the tray without its icon ended with %v:\n%s", err, readLog())
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("the tray without its icon did not end after starting its successor:\n%s", readLog())
-		}
+		log := filepath.Join(t.TempDir(), name)
+		return readFile(log), p.startTray(ctx, log, nil, bin, "--server", lab.Addr(), "--ups", "ups")
 	}
 
 	// The shell answers late. The prefix is made first (wineboot runs an
@@ -85,7 +46,7 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	if out, err := p.run(ctx, nil, "reg", "query", `HKCU\Software\Wine`); err != nil {
 		t.Fatalf("make the prefix: %v\n%s", err, out)
 	}
-	server("-w")
+	p.server(ctx, "-w")
 	keeper := p.cmd(ctx, nil, "notepad.exe")
 	if err := keeper.Start(); err != nil {
 		t.Fatal(err)
@@ -114,12 +75,12 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	if err := syscall.Kill(explorer, syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(readLog, "word of the missing icon", `could not be added to the notification area \(start 1\); trying again in 3s`, 30*time.Second)
-	ended(readLog, exited)
-	waitFor(readLog, "icon from the successor", `the icon is in the notification area \(start 2\)`, 60*time.Second)
+	waitLog(t, readLog, "word of the missing icon", `could not be added to the notification area \(start 1\); trying again in 3s`, 30*time.Second)
+	trayEnded(t, readLog, exited, "after starting its successor")
+	waitLog(t, readLog, "icon from the successor", `the icon is in the notification area \(start 2\)`, 60*time.Second)
 	t.Logf("late shell: the successor's icon was up %v after the first start", time.Since(start).Round(time.Millisecond))
 	lab.WriteDev("ups.dev", map[string]string{"ups.status": "OB DISCHRG", "battery.charge": "90", "battery.runtime": "1500"})
-	waitFor(readLog, "balloon from the successor", `tray: balloon shown: UPS on battery`, 60*time.Second)
+	waitLog(t, readLog, "balloon from the successor", `tray: balloon shown: UPS on battery`, 60*time.Second)
 	log := readLog()
 	for _, bad := range []string{"already running", "Shell_NotifyIcon", "giving up", "(start 2);"} {
 		if strings.Contains(log, bad) {
@@ -131,9 +92,9 @@ func TestTrayIconRetryUnderWine(t *testing.T) {
 	// No notification area at all.
 	disableExplorer(t, ctx, p)
 	readLog, exited = tray("none.log")
-	waitFor(readLog, "word of the missing icon", `unable to init instance(.|\n)*could not be added to the notification area \(start 1\); trying again in 3s`, 60*time.Second)
-	ended(readLog, exited)
-	waitFor(readLog, "second word of the missing icon", `could not be added to the notification area \(start 2\); trying again in 6s`, 60*time.Second)
+	waitLog(t, readLog, "word of the missing icon", `unable to init instance(.|\n)*could not be added to the notification area \(start 1\); trying again in 3s`, 60*time.Second)
+	trayEnded(t, readLog, exited, "after starting its successor")
+	waitLog(t, readLog, "second word of the missing icon", `could not be added to the notification area \(start 2\); trying again in 6s`, 60*time.Second)
 	t.Logf("no notification area:\n%s", readLog())
 }
 
@@ -162,29 +123,14 @@ func TestTrayWithoutIconWatchesServiceUnderWine(t *testing.T) {
 		t.Fatal(err)
 	}
 	trayEnv := []string{"NUTMEG_MONITOR_PASSWORD=" + monPass}
-	logPath := filepath.Join(t.TempDir(), "tray.log")
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	readLog := func() string { b, _ := os.ReadFile(logPath); return string(b) }
+	log := filepath.Join(t.TempDir(), "tray.log")
+	readLog := readFile(log)
 	// A start long past the last try (about ten minutes of them) gives up
 	// at once.
-	first := p.cmd(ctx, append(trayEnv, "NUTMEG_TRAY_TRY=100"), filepath.Join(bin, "nutmeg-tray.exe"))
-	first.Stdout, first.Stderr = f, f
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- first.Wait() }()
+	exited := p.startTray(ctx, log, append(trayEnv, "NUTMEG_TRAY_TRY=100"), bin)
 
 	lab.WaitLogins("ups", 1, 2*time.Minute) // the service the tray started at login
-	for start := time.Now(); !strings.Contains(readLog(), "watchdog goes on without the icon"); time.Sleep(200 * time.Millisecond) {
-		if time.Since(start) > time.Minute {
-			t.Fatalf("the tray did not give up its icon:\n%s", readLog())
-		}
-	}
+	waitLog(t, readLog, "word that the tray gave up its icon", "watchdog goes on without the icon", time.Minute)
 	// Wine shows the Windows command line: `…\nutmeg service --settings …`.
 	isService := func(cmdline []byte) bool { return bytes.Contains(cmdline, []byte("nutmeg service --settings")) }
 	svc := winePids(p.dir, isService)
@@ -207,20 +153,9 @@ func TestTrayWithoutIconWatchesServiceUnderWine(t *testing.T) {
 	default:
 	}
 
-	second := p.cmd(ctx, trayEnv, filepath.Join(bin, "nutmeg-tray.exe"))
-	second.Stdout, second.Stderr = f, f
-	if err := second.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); _ = second.Wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("the iconless tray ended with %v once another tray started:\n%s", err, readLog())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the iconless tray did not end after another tray started:\n%s", readLog())
-	}
+	second := p.startTray(ctx, log, trayEnv, bin)
+	defer func() { cancel(); <-second }()
+	trayEnded(t, readLog, exited, "once another tray started")
 	if strings.Contains(readLog(), "already running") {
 		t.Errorf("the later tray was refused:\n%s", readLog())
 	}
@@ -232,17 +167,64 @@ func TestTrayWithoutIconWatchesServiceUnderWine(t *testing.T) {
 // more, and it goes with reg; the next program finds it disabled.
 func disableExplorer(t *testing.T, ctx context.Context, p *winePrefix) {
 	t.Helper()
-	server := func(flag string) {
-		ws := exec.CommandContext(ctx, wineserver(t), flag)
-		ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
-		_ = ws.Run()
-	}
-	server("-k")
-	server("-w")
+	p.server(ctx, "-k")
+	p.server(ctx, "-w")
 	if out, err := p.run(ctx, nil, "reg", "add", `HKCU\Software\Wine\DllOverrides`, "/v", "explorer.exe", "/d", "", "/f"); err != nil {
 		t.Fatalf("disable explorer.exe: %v\n%s", err, out)
 	}
-	server("-w")
+	p.server(ctx, "-w")
+}
+
+// startTray starts nutmeg-tray.exe from bin in the prefix, with env added
+// and args, and returns a channel that gets its exit. Its output, and that
+// of the trays it starts in its place, goes to the file log (appended):
+// a pipe would keep the first process's Wait waiting for its successor.
+func (p *winePrefix) startTray(ctx context.Context, log string, env []string, bin string, args ...string) chan error {
+	p.t.Helper()
+	f, err := os.OpenFile(log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(func() { f.Close() })
+	cmd := p.cmd(ctx, env, append([]string{filepath.Join(bin, "nutmeg-tray.exe")}, args...)...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return exited
+}
+
+// readFile reads the file at path, as often as it is called.
+func readFile(path string) func() string {
+	return func() string { b, _ := os.ReadFile(path); return string(b) }
+}
+
+// waitLog waits until readLog matches re (a regular expression), failing
+// after within with what was not seen.
+func waitLog(t *testing.T, readLog func() string, what, re string, within time.Duration) {
+	t.Helper()
+	rx := regexp.MustCompile(re)
+	for start := time.Now(); !rx.MatchString(readLog()); time.Sleep(100 * time.Millisecond) {
+		if time.Since(start) > within {
+			t.Fatalf("no %s within %v:\n%s", what, within, readLog())
+		}
+	}
+}
+
+// trayEnded checks that a tray without its icon ends, with status 0,
+// within 30 s; when says after what.
+func trayEnded(t *testing.T, readLog func() string, exited chan error, when string) {
+	t.Helper()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("the tray without its icon ended with %v:\n%s", err, readLog())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the tray without its icon did not end %s:\n%s", when, readLog())
+	}
 }
 
 // explorerOf is the pid of the explorer.exe that Wine runs for the desktop

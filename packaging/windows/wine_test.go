@@ -244,9 +244,7 @@ func TestInstallerUnderWine(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	// The program directory goes first; wait for the uninstaller to end.
-	ws := exec.CommandContext(ctx, wineserver(t), "-w")
-	ws.Env = append(os.Environ(), "WINEPREFIX="+p.dir)
-	_ = ws.Run()
+	p.server(ctx, "-w")
 	t.Logf("silent uninstall in %v", time.Since(start).Round(time.Millisecond))
 	if _, err := os.Stat(inst); !os.IsNotExist(err) {
 		left, _ := os.ReadDir(inst)
